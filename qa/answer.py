@@ -1,0 +1,286 @@
+"""`ask`: retrieve, pick the evidence sentences, generate, cite, check the answer against
+the evidence, or abstain."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from langchain_core.embeddings import Embeddings
+
+from .errors import QAError, UsageError
+from .llms import LLMSpec, connection_error, make_chat_model
+from .prompts import load_prompt
+from .retrieval import Filters, Hit, search
+from .store import Index
+from .text import content_words, sentences, stem, stems
+
+NOT_FOUND = "I couldn't find that in the indexed documents."
+DEFAULT_MIN_SCORE = 0.35  # evidence support below this abstains; see bench/RESULTS.md
+OVERLAP_WEIGHT = 0.3
+_MODEL_DECLINES = re.compile(
+    r"couldn'?t find|could not find|cannot find|can'?t find|not (?:mentioned|provided|stated|"
+    r"specified|given|included)|no information|(?:don'?t|do not) know|cannot answer|"
+    r"can'?t answer|unable to answer|does not (?:say|mention|contain)",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+@dataclass
+class Evidence:
+    text: str
+    hit: Hit
+    score: float  # similarity + OVERLAP_WEIGHT * overlap
+    similarity: float  # cosine(question, sentence)
+    overlap: float  # share of the question's content words found in the sentence
+    n: int = 0  # the source number it is cited under
+
+
+@dataclass
+class Source:
+    n: int
+    source: str
+    chunk: int
+    score: float
+    date: str | None
+    text: str
+    quote: str
+    path: str
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    grounded: bool
+    answer_from: str  # model | evidence | none
+    sources: list[Source]
+    evidence: list[dict]
+    llm: str
+    timings: dict[str, float] = field(default_factory=dict)
+    standalone_question: str | None = None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        if out["standalone_question"] is None:
+            del out["standalone_question"]
+        return out
+
+
+def select_evidence(
+    question: str, hits: list[Hit], embedder: Embeddings, limit: int = 3
+) -> list[Evidence]:
+    """The sentences of the retrieved passages that best match the question, best first."""
+    candidates: list[tuple[str, Hit]] = []
+    for hit in hits:
+        for start, end in sentences(hit.text):
+            text = hit.text[start:end].strip()
+            if len(content_words(text)) >= 2:
+                candidates.append((text, hit))
+    if not candidates:
+        return []
+    q_vec = embedder.embed_query(question)
+    s_vecs = embedder.embed_documents([t for t, _ in candidates])
+    q_stems = stems(question)
+    scored = []
+    for (text, hit), vec in zip(candidates, s_vecs):
+        sim = _cosine(q_vec, vec)
+        overlap = len(q_stems & stems(text)) / len(q_stems) if q_stems else 0.0
+        scored.append(Evidence(text, hit, sim + OVERLAP_WEIGHT * overlap, sim, overlap))
+    scored.sort(key=lambda e: e.score, reverse=True)
+    unique, seen = [], set()
+    for ev in scored:
+        if ev.text not in seen:
+            seen.add(ev.text)
+            unique.append(ev)
+    return unique[:limit]
+
+
+def ask(
+    question: str,
+    index: Index,
+    embedder: Embeddings,
+    llm: LLMSpec | str = "local",
+    *,
+    k: int = 4,
+    retriever: str = "hybrid",
+    filters: Filters | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    chat_model=None,
+    on_token: Callable[[str], None] | None = None,
+) -> Answer:
+    """Answer `question` from the index, citing the passages used.
+
+    `chat_model` overrides the model `llm` names (tests pass a fake one).
+    """
+    question = question.strip()
+    if not question:
+        raise UsageError("the question is empty")
+    spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    hits = search(question, index, embedder, k, retriever=retriever, filters=filters)
+    timings["retrieve"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    evidence = select_evidence(question, hits, embedder, limit=1 if spec.small else 4)
+    timings["select"] = time.perf_counter() - t
+
+    def finish(text: str, abstained: bool, grounded: bool, answer_from: str, used: list[Evidence]):
+        timings["total"] = time.perf_counter() - t0
+        sources = _sources(used)
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=abstained,
+            grounded=grounded,
+            answer_from=answer_from,
+            sources=sources,
+            evidence=[
+                {"n": e.n, "text": e.text, "score": round(e.score, 4),
+                 "similarity": round(e.similarity, 4), "overlap": round(e.overlap, 4)}
+                for e in used
+            ],
+            llm=spec.name,
+            timings={key: round(v, 3) for key, v in timings.items()},
+        )
+
+    if not evidence or evidence[0].score < min_score:
+        return finish(NOT_FOUND, True, False, "none", [])
+
+    _number(evidence)
+    if spec.backend == "extractive" and chat_model is None:
+        best = evidence[0]
+        return finish(f"{best.text} [{best.n}]", False, True, "evidence", [best])
+
+    model = chat_model if chat_model is not None else make_chat_model(spec)
+    prompt = (
+        load_prompt("answer_small", {"context", "question"})
+        if spec.small
+        else load_prompt("answer", {"context", "question"})
+    )
+    context = (
+        " ".join(e.text for e in evidence)
+        if spec.small
+        else "\n".join(f"[{e.n}] {e.text}" for e in evidence)
+    )
+    t = time.perf_counter()
+    raw = _generate(model, prompt.messages(context=context, question=question), spec, on_token)
+    timings["generate"] = time.perf_counter() - t
+
+    reply = _clean(raw)
+    if not reply or _MODEL_DECLINES.search(reply):
+        return finish(NOT_FOUND, True, False, "none", [])
+    reply, cited = _cite(reply, evidence)
+    used = [e for e in evidence if e.n in cited]
+    if is_grounded(reply, used):
+        return finish(_renumber(reply, used), False, True, "model", used)
+    best = evidence[0]
+    return finish(_renumber(f"{best.text} [{best.n}]", [best]), False, False, "evidence", [best])
+
+
+def is_grounded(answer: str, evidence: list[Evidence], threshold: float = 0.6) -> bool:
+    """Most of the answer's content words, and all its numbers, occur in the evidence."""
+    text = _CITATION.sub(" ", answer)
+    support = " ".join(e.text for e in evidence)
+    words = content_words(text)
+    if not words:
+        return False
+    support_stems = {stem(w) for w in content_words(support)}
+    found = sum(stem(w) in support_stems for w in words)
+    numbers = set(re.findall(r"\d[\d,.]*\d|\d", text))
+    support_numbers = set(re.findall(r"\d[\d,.]*\d|\d", support))
+    return found / len(words) >= threshold and numbers <= support_numbers
+
+
+def _generate(model, messages, spec: LLMSpec, on_token) -> str:
+    parts: list[str] = []
+    try:
+        if on_token is None:
+            return str(model.invoke(messages).content)
+        for chunk in model.stream(messages):
+            token = chunk.content if isinstance(chunk.content, str) else ""
+            if token:
+                parts.append(token)
+                on_token(token)
+        return "".join(parts)
+    except QAError:
+        raise
+    except Exception as exc:
+        raise connection_error(spec, exc) from exc
+
+
+def _clean(raw: str) -> str:
+    text = raw.strip()
+    text = re.sub(r"^(?:answer|a)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = text.split("\n\n")[0].strip()
+    return text
+
+
+def _number(evidence: list[Evidence]) -> None:
+    """Number the passages the evidence comes from, in evidence order."""
+    numbers: dict[str, int] = {}
+    for ev in evidence:
+        ev.n = numbers.setdefault(ev.hit.id, len(numbers) + 1)
+
+
+def _cite(reply: str, evidence: list[Evidence]) -> tuple[str, list[int]]:
+    """Drop citations that point at no source; cite the best-supporting one if none is left."""
+    valid = {e.n for e in evidence}
+
+    def keep(m: re.Match) -> str:
+        nums = [n for n in (int(x) for x in re.split(r"\s*,\s*", m.group(1))) if n in valid]
+        return "[" + ", ".join(map(str, nums)) + "]" if nums else ""
+
+    text = re.sub(r"\s+([.,;:!?])", r"\1", _CITATION.sub(keep, reply)).strip()
+    text = re.sub(r"\s{2,}", " ", text)
+    cited = [int(x) for m in _CITATION.finditer(text) for x in re.split(r"\s*,\s*", m.group(1))]
+    if not cited:
+        reply_stems = stems(text)
+        best = max(evidence, key=lambda e: (len(reply_stems & stems(e.text)), e.score))
+        text = f"{text} [{best.n}]"
+        cited = [best.n]
+    return text, list(dict.fromkeys(cited))
+
+
+def _renumber(text: str, used: list[Evidence]) -> str:
+    """Number the cited sources 1, 2, … in the order they are first cited."""
+    order: dict[int, int] = {}
+    for m in _CITATION.finditer(text):
+        for x in re.split(r"\s*,\s*", m.group(1)):
+            order.setdefault(int(x), len(order) + 1)
+    text = _CITATION.sub(
+        lambda m: "[" + ", ".join(str(order[int(x)]) for x in re.split(r"\s*,\s*", m.group(1))) + "]",
+        text,
+    )
+    for ev in used:
+        ev.n = order.get(ev.n, ev.n)
+    return text
+
+
+def _sources(used: list[Evidence]) -> list[Source]:
+    by_n: dict[int, Source] = {}
+    for ev in sorted(used, key=lambda e: e.n):
+        if ev.n in by_n:
+            continue
+        h = ev.hit
+        by_n[ev.n] = Source(
+            n=ev.n, source=h.source, chunk=h.chunk, score=h.score, date=h.date, text=h.text,
+            quote=ev.text, path=h.path, start=h.start, end=h.end,
+        )
+    return list(by_n.values())
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0

@@ -1,0 +1,109 @@
+"""A conversation: follow-ups rewritten into standalone questions, then answered by `ask`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .answer import Answer, ask
+from .llms import LLMSpec, make_chat_model
+from .prompts import load_prompt
+from .text import STOPWORDS, content_words, words
+
+_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "he",
+             "she", "him", "her", "his", "hers", "there", "then", "both"}
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:and|but|so|also)?\s*(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.IGNORECASE
+)
+_AND_TOPIC = re.compile(r"^\s*(?:and|also)\s+(?P<topic>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Conversation:
+    """State of one chat: the questions asked (standalone) and the answers given."""
+
+    index: object
+    embedder: object
+    llm: LLMSpec
+    options: dict = field(default_factory=dict)
+    chat_model: object = None
+    turns: list[Answer] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.turns.clear()
+
+    def standalone(self, question: str) -> str:
+        """The follow-up rewritten with what it refers to, or the question unchanged."""
+        if not self.turns or not is_follow_up(question):
+            return question
+        previous = self.turns[-1].standalone_question or self.turns[-1].question
+        rewritten = None
+        if self.llm.backend not in ("local", "extractive") or self.chat_model is not None:
+            rewritten = self._condense_with_model(question)
+        return rewritten or rewrite_follow_up(question, previous)
+
+    def _condense_with_model(self, question: str) -> str | None:
+        model = self.chat_model if self.chat_model is not None else make_chat_model(self.llm)
+        history = "\n".join(
+            f"User: {t.standalone_question or t.question}\nAssistant: {t.answer}"
+            for t in self.turns[-3:]
+        )
+        prompt = load_prompt("condense", {"history", "question"})
+        try:
+            out = str(model.invoke(prompt.messages(history=history, question=question)).content)
+        except Exception:
+            return None
+        out = out.strip().splitlines()[0].strip() if out.strip() else ""
+        # The rewrite must keep what the user asked about now, or it is not trusted.
+        new_words = set(content_words(question)) - _PRONOUNS
+        if not out or not new_words <= set(words(out)):
+            return None
+        return out
+
+    def ask(self, question: str, on_token=None) -> Answer:
+        query = self.standalone(question)
+        answer = ask(
+            query, self.index, self.embedder, self.llm,
+            chat_model=self.chat_model, on_token=on_token, **self.options,
+        )
+        answer.question = question
+        answer.standalone_question = query
+        self.turns.append(answer)
+        return answer
+
+
+def is_follow_up(question: str) -> bool:
+    ws = words(question)
+    if not ws:
+        return False
+    if _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question):
+        return True
+    if ws[0] in {"and", "also", "but", "so"}:
+        return True
+    return any(w in _PRONOUNS for w in ws) and len(content_words(question)) <= 3
+
+
+def rewrite_follow_up(question: str, previous: str) -> str:
+    """Rewrite without a model: 'and what about trade?' after 'what did India and Russia
+    agree on defence?' becomes 'what did India and Russia agree on trade?'."""
+    m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
+    prev = previous.strip().rstrip("?").strip()
+    if m:
+        topic = m.group("topic").strip().rstrip("?")
+        tokens = prev.split()
+        # Replace the previous question's trailing topic (its last content words).
+        end = len(tokens)
+        start = end
+        while start > 0 and _bare(tokens[start - 1]) not in STOPWORDS and start > end - 3:
+            start -= 1
+        if 0 < start < end and len(tokens[:start]) >= 2:
+            return " ".join(tokens[:start] + [topic]) + "?"
+        return f"{topic} ({prev})?"
+    # Pronouns: keep the question and add the previous question's subject words.
+    subject = [w for w in prev.split() if w[:1].isupper() and _bare(w) not in STOPWORDS]
+    extra = " ".join(dict.fromkeys(subject or content_words(prev)))
+    return f"{question.strip().rstrip('?')} ({extra})?"
+
+
+def _bare(token: str) -> str:
+    return re.sub(r"\W", "", token.lower())

@@ -1,0 +1,334 @@
+"""The `qa` command line: parse options, call one library function, print the result.
+
+Heavy libraries (torch, chromadb, llama-cpp) are imported inside the commands that use
+them, so `qa --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_K
+from .errors import QAError
+
+
+class _Group(TyperGroup):
+    """Turns library errors into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            if os.environ.get("QA_DEBUG") == "1":
+                raise
+            click.echo(f"qa: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("qa: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug: say so in one line, traceback on request
+            if os.environ.get("QA_DEBUG") == "1":
+                raise
+            click.echo(
+                f"qa: unexpected error: {type(exc).__name__}: {exc} "
+                f"(set QA_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Ask questions of your own documents, with cited answers from a local model.\n\n"
+    "Start with `qa ingest PATH`, then `qa ask \"QUESTION\"` or `qa chat`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexOpt = Annotated[
+    Optional[Path],
+    typer.Option("--index", envvar="QA_INDEX", help="Index directory [env QA_INDEX; default: index/ in the project]."),
+]
+ChromaOpt = Annotated[
+    Optional[str],
+    typer.Option("--chroma-url", envvar="QA_CHROMA_URL", help="Use a Chroma server (http://HOST:PORT) for vectors [env QA_CHROMA_URL]."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+KOpt = Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages to retrieve.")]
+LLMOpt = Annotated[
+    str,
+    typer.Option("--llm", envvar="QA_LLM", help="local | extractive | ollama:MODEL | openai:MODEL [env QA_LLM]."),
+]
+BaseUrlOpt = Annotated[
+    Optional[str],
+    typer.Option("--base-url", help="Server URL for ollama:/openai: (defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL)."),
+]
+RetrieverOpt = Annotated[str, typer.Option("--retriever", help="hybrid | dense | lexical.")]
+SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Only documents whose source matches this glob, e.g. 'seeds/*.txt'.")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Only documents dated on or before YYYY-MM-DD.")]
+MinScoreOpt = Annotated[Optional[float], typer.Option("--min-score", help="Abstain when the best evidence scores below this.")]
+
+
+def _index(index: Path | None, chroma_url: str | None):
+    from .config import default_index_dir, offline_environment
+    from .store import Index
+
+    offline_environment()
+    return Index(index or default_index_dir(), chroma_url=chroma_url)
+
+
+def _embedder():
+    from .embeddings import SentenceTransformerEmbeddings
+
+    return SentenceTransformerEmbeddings()
+
+
+def _filters(source, since, until):
+    from .retrieval import Filters
+
+    for value, flag in ((since, "--since"), (until, "--until")):
+        if value is not None:
+            import datetime
+
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag)
+    return Filters(source=source, since=since, until=until)
+
+
+def _print_json(obj) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders to index (default: seeds/).", show_default=False)] = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    chunk_size: Annotated[int, typer.Option(help="Characters per chunk.")] = DEFAULT_CHUNK_SIZE,
+    chunk_overlap: Annotated[int, typer.Option(help="Characters shared by neighbouring chunks.")] = DEFAULT_CHUNK_OVERLAP,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files were deleted from an ingested folder.")] = True,
+    max_file_mb: Annotated[float, typer.Option(help="Skip files larger than this.")] = 50.0,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    json_out: JsonOpt = False,
+):
+    """Index files and folders (text, Markdown, HTML, PDF), skipping what is unchanged.
+
+    Example: qa ingest seeds/ ~/notes
+    """
+    from .config import ChunkSettings, default_seeds_dir
+    from .ingest import ingest as run_ingest
+
+    from .ui import ingest_progress
+
+    store = _index(index, chroma_url)
+    with ingest_progress(enabled=not json_out) as progress:
+        report = run_ingest(
+            paths or [default_seeds_dir()],
+            store,
+            _embedder(),
+            ChunkSettings(chunk_size, chunk_overlap),
+            prune=prune,
+            max_file_mb=max_file_mb,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+    if json_out:
+        _print_json(report.to_dict())
+        return
+    from .ui import print_ingest_report
+
+    print_ingest_report(report)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    k: KOpt = DEFAULT_K,
+    llm: LLMOpt = "local",
+    base_url: BaseUrlOpt = None,
+    retriever: RetrieverOpt = "hybrid",
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    min_score: MinScoreOpt = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Answer a question from the indexed documents, citing the passages used.
+
+    Example: qa ask "what did India and Russia agree on defence?"
+    """
+    from .answer import DEFAULT_MIN_SCORE, ask as run_ask
+    from .llms import LLMSpec
+    from .ui import AnswerStream, print_answer
+
+    spec = LLMSpec.parse(llm, base_url)
+    if not question.strip():
+        raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+    store = _index(index, chroma_url)
+    store.require_documents()
+    stream = AnswerStream(enabled=not json_out and sys.stdout.isatty())
+    with stream:
+        answer = run_ask(
+            question, store, _embedder(), spec, k=k, retriever=retriever,
+            filters=_filters(source, since, until),
+            min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+            on_token=stream.on_token if stream.enabled else None,
+        )
+        stream.finish(answer.answer)
+    if json_out:
+        _print_json(answer.to_dict())
+    else:
+        print_answer(answer, streamed=stream.enabled)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: KOpt = 5,
+    retriever: RetrieverOpt = "hybrid",
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per passage.")] = False,
+):
+    """Show the passages that match a query, ranked, with scores (no LLM).
+
+    Example: qa search "S-400 air defence" -k 3
+    """
+    from .retrieval import search as run_search
+
+    if not query.strip():
+        raise typer.BadParameter("the query is empty", param_hint="QUERY")
+    store = _index(index, chroma_url)
+    store.require_documents()
+    hits = run_search(query, store, _embedder(), k, retriever=retriever, filters=_filters(source, since, until))
+    if json_out:
+        for hit in hits:
+            _print_json(hit.to_dict())
+        return
+    from .ui import print_hits
+
+    print_hits(hits)
+
+
+@app.command()
+def chat(
+    k: KOpt = DEFAULT_K,
+    llm: LLMOpt = "local",
+    base_url: BaseUrlOpt = None,
+    retriever: RetrieverOpt = "hybrid",
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    min_score: MinScoreOpt = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per answer.")] = False,
+):
+    """Chat with your documents: follow-ups are understood in context.
+
+    Commands inside the chat: /sources, /reset, /help, /exit (or Ctrl-D).
+    Example: qa chat
+    """
+    from .answer import DEFAULT_MIN_SCORE
+    from .chat import Conversation
+    from .llms import LLMSpec
+    from .ui import run_chat
+
+    spec = LLMSpec.parse(llm, base_url)
+    store = _index(index, chroma_url)
+    store.require_documents()
+    options = {
+        "k": k,
+        "retriever": retriever,
+        "filters": _filters(source, since, until),
+        "min_score": DEFAULT_MIN_SCORE if min_score is None else min_score,
+    }
+    run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
+
+
+@app.command()
+def status(
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    documents: Annotated[bool, typer.Option("--documents", help="List the indexed documents.")] = False,
+    json_out: JsonOpt = False,
+):
+    """Show where the index is, what it holds, and the settings it was built with.
+
+    Example: qa status --documents
+    """
+    store = _index(index, chroma_url)
+    if not store.exists() and not chroma_url:
+        info = {"index": str(store.directory), "documents": 0, "chunks": 0, "settings": {}}
+    else:
+        i = store.info()
+        info = {"index": i.location, "documents": i.documents, "chunks": i.chunks, "settings": i.settings}
+    if documents and store.exists():
+        info["document_list"] = store.documents()
+    if json_out:
+        _print_json(info)
+        return
+    from .ui import print_status
+
+    print_status(info)
+
+
+@app.command()
+def forget(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders whose documents to remove.")],
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    json_out: JsonOpt = False,
+):
+    """Remove documents from the index (the files themselves are not touched).
+
+    Example: qa forget seeds/old-note.txt
+    """
+    from .ingest import forget as run_forget
+
+    store = _index(index, chroma_url)
+    store.require_documents()
+    removed = run_forget(paths, store, lock_timeout)
+    if json_out:
+        _print_json({"removed": removed})
+    else:
+        typer.echo(f"removed {len(removed)} document(s): " + ", ".join(removed))
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"qa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+):
+    """Ask questions of your own documents, with cited answers from a local model."""
+
+
+def main() -> None:
+    app()

