@@ -89,10 +89,15 @@ def select_evidence(
     q_vec = embedder.embed_query(question)
     s_vecs = embedder.embed_documents([t for t, _ in candidates])
     q_stems = stems(question)
+    s_stems = [stems(t) for t, _ in candidates]
+    # A question word that occurs in few candidate sentences tells more than one in all.
+    n = len(candidates)
+    idf = {t: math.log(1 + (n + 1) / (1 + sum(t in s for s in s_stems))) for t in q_stems}
+    total = sum(idf.values())
     scored = []
-    for (text, hit), vec in zip(candidates, s_vecs):
+    for (text, hit), vec, sent_stems in zip(candidates, s_vecs, s_stems):
         sim = _cosine(q_vec, vec)
-        overlap = len(q_stems & stems(text)) / len(q_stems) if q_stems else 0.0
+        overlap = sum(idf[t] for t in q_stems & sent_stems) / total if total else 0.0
         scored.append(Evidence(text, hit, sim + OVERLAP_WEIGHT * overlap, sim, overlap))
     scored.sort(key=lambda e: e.score, reverse=True)
     unique, seen = [], set()

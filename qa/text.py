@@ -20,19 +20,30 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    out = []
+    for w in _WORD.findall(text):
+        w = w.lower().replace("’", "'")
+        out.append(w[:-2] if w.endswith("'s") else w)
+    return out
 
 
 def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS]
 
 
+_stemmer = None
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'agreed'/'agreement'/'agree'."""
-    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+    """Snowball (Porter 2) after folding '-ment' nouns into their verbs ('agreement', 'agree')."""
+    global _stemmer
+    if _stemmer is None:
+        import snowballstemmer
+
+        _stemmer = snowballstemmer.stemmer("english")
+    if word.endswith("ment") and len(word) >= 8:
+        word = word[:-4]
+    return _stemmer.stemWord(word)
 
 
 def stems(text: str) -> set[str]:
