@@ -12,35 +12,34 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from . import __version__
 from .config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_K
-from .errors import QAError
+from .errors import QAError, UsageError
 
 
 class _Group(TyperGroup):
     """Turns library errors into one line on stderr and an exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except QAError as exc:
             if os.environ.get("QA_DEBUG") == "1":
                 raise
-            click.echo(f"qa: error: {exc}", err=True)
+            typer.echo(f"qa: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
         except KeyboardInterrupt:
-            click.echo("qa: interrupted", err=True)
+            typer.echo("qa: interrupted", err=True)
             ctx.exit(130)
         except Exception as exc:  # a bug: say so in one line, traceback on request
-            if os.environ.get("QA_DEBUG") == "1":
-                raise
-            click.echo(
+            if os.environ.get("QA_DEBUG") == "1" or type(exc).__module__.startswith(
+                ("click", "typer")
+            ):
+                raise  # usage errors and exits are click's to report
+            typer.echo(
                 f"qa: unexpected error: {type(exc).__name__}: {exc} "
                 f"(set QA_DEBUG=1 for the traceback)",
                 err=True,
@@ -107,7 +106,7 @@ def _filters(source, since, until):
             try:
                 datetime.date.fromisoformat(value)
             except ValueError:
-                raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag)
+                raise UsageError(f"{flag}: {value!r} is not a date (YYYY-MM-DD)") from None
     return Filters(source=source, since=since, until=until)
 
 
@@ -181,7 +180,7 @@ def ask(
 
     spec = LLMSpec.parse(llm, base_url)
     if not question.strip():
-        raise typer.BadParameter("the question is empty", param_hint="QUESTION")
+        raise UsageError("the question is empty")
     store = _index(index, chroma_url)
     store.require_documents()
     stream = AnswerStream(enabled=not json_out and sys.stdout.isatty())
@@ -218,7 +217,7 @@ def search(
     from .retrieval import search as run_search
 
     if not query.strip():
-        raise typer.BadParameter("the query is empty", param_hint="QUERY")
+        raise UsageError("the query is empty")
     store = _index(index, chroma_url)
     store.require_documents()
     hits = run_search(query, store, _embedder(), k, retriever=retriever, filters=_filters(source, since, until))

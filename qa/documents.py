@@ -136,10 +136,12 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str
         text = _pdf_text(path)
     elif suffix in HTML_SUFFIXES:
         text = _html_text(decode(data))
+    elif b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Skip("binary file")
     elif suffix in TEXT_SUFFIXES or _looks_textual(data):
         text = decode(data)
     else:
-        raise Skip(f"unsupported file type ({suffix})")
+        raise Skip(f"not a text file ({suffix})")
     if not text.strip():
         raise Skip("empty")
     return text, data

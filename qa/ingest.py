@@ -20,7 +20,7 @@ from .documents import (
     read_document,
 )
 from .errors import PathNotFound
-from .store import Index
+from .store import Index, embedding_settings
 
 EMBED_BATCH = 64  # chunks embedded together, across documents
 
@@ -47,8 +47,7 @@ Progress = Callable[[str, int, int], None]  # (current file, done, total)
 
 def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
     return {
-        "embedding_model": getattr(embedder, "name", type(embedder).__name__),
-        "embedding_dim": getattr(embedder, "dimension", None),
+        **embedding_settings(embedder),
         "chunk_size": chunk.size,
         "chunk_overlap": chunk.overlap,
     }

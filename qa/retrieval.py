@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from langchain_core.embeddings import Embeddings
 
 from .errors import UsageError
-from .store import Index
+from .store import Index, embedding_settings
 from .text import content_words
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
@@ -59,6 +59,7 @@ def search(
     if k < 1:
         raise UsageError("-k must be at least 1")
     index.require_documents()
+    index.check_settings(embedding_settings(embedder), for_query=True)
     paths = (filters or Filters()).paths(index)
     depth = depth or max(4 * k, 20)
 

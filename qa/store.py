@@ -350,6 +350,14 @@ class Index:
         return len(ids)
 
 
+def embedding_settings(embedder) -> dict:
+    """What an index records about its embedder, so queries never mix models."""
+    return {
+        "embedding_model": getattr(embedder, "name", type(embedder).__name__),
+        "embedding_dim": getattr(embedder, "dimension", None),
+    }
+
+
 def _chunk_metadata(doc, chunk) -> dict:
     meta = {
         "path": str(doc.path),

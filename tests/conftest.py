@@ -1,0 +1,121 @@
+import hashlib
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from qa.text import content_words, stem
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class FakeEmbedder(Embeddings):
+    """Deterministic: a hashed bag of stemmed content words, normalised."""
+
+    name = "fake-hash-embedder"
+    dimension = 64
+
+    def __init__(self):
+        self.calls = 0
+
+    def _vec(self, text):
+        v = [0.0] * self.dimension
+        for w in content_words(text):
+            h = int(hashlib.md5(stem(w).encode()).hexdigest(), 16)
+            v[h % self.dimension] += 1.0
+        n = math.sqrt(sum(x * x for x in v)) or 1.0
+        return [x / n for x in v]
+
+    def embed_documents(self, texts):
+        self.calls += 1
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text):
+        return self._vec(text)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test gets its own index and home; nothing reaches the network."""
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.delenv("QA_DEBUG", raising=False)
+    monkeypatch.delenv("QA_LLM", raising=False)
+    monkeypatch.delenv("QA_CHROMA_URL", raising=False)
+
+
+@pytest.fixture
+def embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def fake_cli(monkeypatch, embedder):
+    """CLI commands use the fake embedder."""
+    import qa.cli
+
+    monkeypatch.setattr(qa.cli, "_embedder", lambda: embedder)
+    return embedder
+
+
+@pytest.fixture
+def fake_llm(monkeypatch):
+    """Scripted replies for every chat model the library makes; `.calls` records prompts."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    class Scripted:
+        def __init__(self):
+            self.replies = []
+            self.calls = []
+
+        def enqueue(self, *replies):
+            self.replies.extend(replies)
+
+        def make(self, spec):
+            outer = self
+
+            class Recording(FakeListChatModel):
+                def _call(self, messages, *a, **kw):
+                    outer.calls.append(messages)
+                    return super()._call(messages, *a, **kw)
+
+                def _stream(self, messages, *a, **kw):
+                    outer.calls.append(messages)
+                    yield from super()._stream(messages, *a, **kw)
+
+            reply = outer.replies.pop(0) if outer.replies else "no reply scripted"
+            return Recording(responses=[reply])
+
+    scripted = Scripted()
+    import qa.answer
+    import qa.chat
+
+    monkeypatch.setattr(qa.answer, "make_chat_model", scripted.make)
+    monkeypatch.setattr(qa.chat, "make_chat_model", scripted.make)
+    return scripted
+
+
+@pytest.fixture
+def docs(tmp_path):
+    """A small folder of documents about different things."""
+    d = tmp_path / "docs"
+    d.mkdir()
+    shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", d / "summit.txt")
+    (d / "volcano.md").write_text(
+        "date 2020-03-01\n# Volcanoes\n\nMount Etna is an active volcano on the east coast of "
+        "Sicily. It erupted in 2021 with lava fountains over one kilometre high.\n\n"
+        "Volcanic ash grounded flights at Catania airport for two days.\n",
+        encoding="utf-8",
+    )
+    (d / "bread.txt").write_text(
+        "Sourdough bread rises with a starter of wild yeast and lactic acid bacteria. "
+        "Bakers feed the starter with flour and water every day. "
+        "A long cold proof gives the crust its blisters.\n",
+        encoding="utf-8",
+    )
+    return d

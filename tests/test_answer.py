@@ -1,0 +1,88 @@
+import pytest
+
+from qa.answer import NOT_FOUND, Evidence, ask, is_grounded
+from qa.ingest import ingest
+from qa.retrieval import Hit
+from qa.store import Index
+
+QUESTION = "what agreement did India and Russia sign on military cooperation?"
+
+
+@pytest.fixture
+def index(tmp_path, docs, embedder):
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    return ix
+
+
+def test_the_model_sees_the_best_evidence_sentence(index, embedder, fake_llm):
+    fake_llm.enqueue("They signed an agreement on military-technical cooperation.")
+    answer = ask(QUESTION, index, embedder, "local")
+    prompt = fake_llm.calls[0][-1].content
+    assert "agreement on military-technical cooperation" in prompt
+    assert "Sourdough" not in prompt
+    assert answer.answer == "They signed an agreement on military-technical cooperation. [1]"
+    assert answer.grounded and answer.answer_from == "model" and not answer.abstained
+    assert [s.n for s in answer.sources] == [1]
+    assert answer.sources[0].source == "docs/summit.txt"
+    assert "military-technical" in answer.sources[0].quote
+
+
+def test_citations_to_missing_sources_are_removed(index, embedder, fake_llm):
+    fake_llm.enqueue("An agreement on military-technical cooperation [7] and assault rifles [1].")
+    answer = ask(QUESTION, index, embedder, "ollama:big")
+    assert "[7]" not in answer.answer
+    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.answer)}
+    assert cited and cited <= {s.n for s in answer.sources}
+
+
+def test_an_unsupported_answer_falls_back_to_the_evidence(index, embedder, fake_llm):
+    fake_llm.enqueue("They agreed to build a joint moon base on Mars by 2050.")
+    answer = ask(QUESTION, index, embedder, "local")
+    assert not answer.grounded
+    assert answer.answer_from == "evidence"
+    assert "moon" not in answer.answer
+    assert "military-technical cooperation" in answer.answer
+    assert answer.answer.endswith("[1]")
+
+
+def test_unrelated_questions_are_abstained_on_without_the_model(index, embedder, fake_llm):
+    answer = ask("Who painted the Mona Lisa?", index, embedder, "local")
+    assert answer.abstained and answer.answer == NOT_FOUND
+    assert answer.sources == []
+    assert fake_llm.calls == []
+
+
+def test_a_model_that_declines_is_an_abstention(index, embedder, fake_llm):
+    fake_llm.enqueue("The text does not mention that.")
+    answer = ask(QUESTION, index, embedder, "local")
+    assert answer.abstained and answer.answer == NOT_FOUND
+
+
+def test_extractive_mode_cites_a_sentence_without_a_model(index, embedder, fake_llm):
+    answer = ask("When did Etna erupt with lava fountains?", index, embedder, "extractive")
+    assert "2021" in answer.answer and answer.answer.endswith("[1]")
+    assert answer.sources[0].source == "docs/volcano.md"
+    assert fake_llm.calls == []
+
+
+def test_tokens_stream_to_the_callback(index, embedder, fake_llm):
+    fake_llm.enqueue("Assault rifles.")
+    tokens = []
+    ask(QUESTION, index, embedder, "local", on_token=tokens.append)
+    assert "".join(tokens) == "Assault rifles."
+
+
+def test_min_score_controls_abstention(index, embedder, fake_llm):
+    fake_llm.enqueue("Assault rifles.")
+    assert ask(QUESTION, index, embedder, "local", min_score=5.0).abstained
+    assert not ask(QUESTION, index, embedder, "local", min_score=0.0).abstained
+
+
+def test_grounding_check():
+    hit = Hit(id="a", source="s", path="s", chunk=0, start=0, end=1, date=None, text="", score=0)
+    ev = [Evidence("The contract covers 600,000 assault rifles for the army.", hit, 1, 1, 1)]
+    assert is_grounded("600,000 assault rifles [1]", ev)
+    assert not is_grounded("700,000 assault rifles", ev)  # a number not in the evidence
+    assert not is_grounded("A treaty on nuclear submarines", ev)
+    assert not is_grounded("[1]", ev)

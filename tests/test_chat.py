@@ -1,0 +1,89 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from qa.chat import Conversation, is_follow_up, rewrite_follow_up
+from qa.cli import app
+from qa.ingest import ingest
+from qa.llms import LLMSpec
+from qa.store import Index
+
+
+@pytest.mark.parametrize(
+    "follow_up,expected",
+    [
+        ("and what about trade?", "what did India and Russia agree on trade?"),
+        ("What about energy?", "what did India and Russia agree on energy?"),
+        ("and fertilisers?", "what did India and Russia agree on fertilisers?"),
+    ],
+)
+def test_topic_follow_ups_are_rewritten_without_a_model(follow_up, expected):
+    assert is_follow_up(follow_up)
+    assert rewrite_follow_up(follow_up, "what did India and Russia agree on defence?") == expected
+
+
+def test_pronoun_follow_ups_keep_the_subject():
+    q = rewrite_follow_up("when did it erupt?", "What is Mount Etna?")
+    assert "Mount" in q and "Etna" in q and q.startswith("when did it erupt")
+
+
+def test_standalone_questions_are_left_alone():
+    assert not is_follow_up("What is the capital of Sicily?")
+
+
+def test_larger_models_condense_and_bad_rewrites_are_rejected(tmp_path, docs, embedder, fake_llm):
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    chat = Conversation(ix, embedder, LLMSpec.parse("ollama:big"))
+    fake_llm.enqueue("An agreement on military-technical cooperation [1].")
+    chat.ask("what did India and Russia agree on defence?")
+    fake_llm.enqueue("What did India and Russia discuss about trade?")
+    assert chat.standalone("and what about trade?") == "What did India and Russia discuss about trade?"
+    fake_llm.enqueue("Tell me about bread.")  # drops the follow-up's topic: not trusted
+    assert chat.standalone("and what about energy?") == "what did India and Russia agree on energy?"
+
+
+def test_chat_over_piped_stdin(fake_cli, docs, fake_llm):
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(docs)]).exit_code == 0
+    fake_llm.enqueue(
+        "An agreement on military-technical cooperation.",
+        "Arrangements for energy and fertilisers from Russia.",
+    )
+    script = "\n".join([
+        "/help",
+        "what agreement did India and Russia sign on military cooperation?",
+        "and what about energy and fertilisers?",
+        "/sources",
+        "/reset",
+        "/exit",
+        "never asked",
+    ]) + "\n"
+    result = runner.invoke(app, ["chat"], input=script)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "/sources" in out  # the help text
+    assert "military-technical cooperation" in out
+    assert "energy and fertilisers" in out, out
+    assert "searching: what agreement did India and Russia sign on energy and fertilisers?" in result.stderr
+    assert "conversation cleared" in result.stderr
+    assert "never asked" not in out
+    assert len(fake_llm.calls) == 2
+    assert "energy" in fake_llm.calls[1][-1].content
+
+
+def test_chat_json_prints_one_object_per_answer(fake_cli, docs, fake_llm):
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(docs)])
+    fake_llm.enqueue("Assault rifles.")
+    result = runner.invoke(app, ["chat", "--json"], input="what did India and Russia agree on defence?\n")
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(rows) == 1 and rows[0]["standalone_question"].startswith("what did India")
+
+
+def test_chat_ends_cleanly_at_end_of_input(fake_cli, docs):
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(docs)])
+    result = runner.invoke(app, ["chat"], input="")
+    assert result.exit_code == 0

@@ -1,0 +1,56 @@
+import pytest
+
+from qa.errors import EmptyIndex, UsageError
+from qa.ingest import ingest
+from qa.retrieval import Filters, Hit, diversify, rrf, search, search_documents
+from qa.store import Index
+
+
+@pytest.fixture
+def index(tmp_path, docs, embedder):
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    return ix
+
+
+@pytest.mark.parametrize("retriever", ["hybrid", "dense", "lexical"])
+def test_the_relevant_document_ranks_first(index, embedder, retriever):
+    hits = search("When did Mount Etna erupt?", index, embedder, 3, retriever=retriever)
+    assert hits[0].source == "docs/volcano.md"
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert hits[0].score >= hits[-1].score
+
+
+def test_filters_on_source_and_date(index, embedder):
+    hits = search("bread volcano summit", index, embedder, 5, filters=Filters(source="*bread*"))
+    assert {h.source for h in hits} == {"docs/bread.txt"}
+    hits = search("volcano summit", index, embedder, 5, filters=Filters(since="2021-01-01"))
+    assert {h.source for h in hits} == {"docs/summit.txt"}
+    hits = search("volcano summit", index, embedder, 5, filters=Filters(until="2020-12-31"))
+    assert {h.source for h in hits} == {"docs/volcano.md"}
+    assert search("volcano", index, embedder, 5, filters=Filters(source="nothing*")) == []
+
+
+def test_documents_are_not_crowded_out_by_one_documents_chunks(index, embedder):
+    docs = search_documents("India Russia bread volcano", index, embedder, 3)
+    assert len({h.path for h in docs}) == 3
+
+
+def test_diversify_puts_each_documents_best_chunk_first():
+    def hit(doc, i):
+        return Hit(id=f"{doc}{i}", source=doc, path=doc, chunk=i, start=0, end=1, date=None, text="", score=0)
+
+    ranked = [hit("a", 0), hit("a", 1), hit("a", 2), hit("b", 0), hit("c", 0)]
+    assert [h.id for h in diversify(ranked)] == ["a0", "b0", "c0", "a1", "a2"]
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    fused = dict(rrf([[("x", 1), ("y", 1)], [("y", 1), ("z", 1)]]))
+    assert fused["y"] > fused["x"] > fused["z"] > 0
+
+
+def test_empty_query_and_empty_index_are_clear_errors(tmp_path, embedder, index):
+    with pytest.raises(UsageError):
+        search("  ", index, embedder)
+    with pytest.raises(EmptyIndex, match="qa ingest"):
+        search("anything", Index(tmp_path / "empty"), embedder)
