@@ -1,0 +1,28 @@
+# The two set-up commands (see README): `make ask` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+Q      ?= what did India and Russia agree on defence?
+
+.PHONY: ask test lint bench
+
+ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
+	@$(VENV)/bin/qa ingest
+	@$(VENV)/bin/qa ask "$(Q)"
+
+test: $(VENV)/.installed-test  ## install test extras, run the whole suite (real models included)
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check qa tests bench
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@

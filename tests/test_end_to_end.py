@@ -1,0 +1,109 @@
+"""The real embedder and the real bundled model, on the seed article."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from typer.testing import CliRunner
+
+from qa.cli import app
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+QUESTION = "what did India and Russia agree on defence?"
+AGREED = ("military-technical", "assault rifles", "600,000", "s-400")
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory):
+    """One real index of the seeds for the module (the embedder loads once)."""
+    index = tmp_path_factory.mktemp("real") / "index"
+    result = CliRunner().invoke(app, ["ingest", str(SEEDS), "--index", str(index), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 1
+    return index
+
+
+def ask(index, *args):
+    result = CliRunner().invoke(app, ["ask", QUESTION, "--index", str(index), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_local_model_answers_the_example_question_with_a_citation(seed_index):
+    data = ask(seed_index)
+    answer = data["answer"].lower()
+    assert not data["abstained"]
+    assert any(fact in answer for fact in AGREED), data["answer"]
+    assert "[1]" in data["answer"]
+    assert data["sources"][0]["source"] == "seeds/000_367919e9dc5d7af7.txt"
+    assert data["sources"][0]["date"] == "2021-12-07"
+
+
+def test_an_unrelated_question_is_abstained_on(seed_index):
+    result = CliRunner().invoke(
+        app, ["ask", "Who won the football world cup in 2014?", "--index", str(seed_index), "--json"]
+    )
+    data = json.loads(result.stdout)
+    assert data["abstained"] and data["sources"] == []
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def openai_server():
+    """llama-cpp-python's OpenAI-compatible server with the bundled model, on loopback."""
+    from qa.llms import local_model_path
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(local_model_path()),
+         "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2", "--n_ctx", "2048"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("llama_cpp.server did not start")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_openai_backend_against_a_real_server(seed_index, openai_server, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    data = ask(seed_index, "--llm", "openai:smollm2", "--base-url", openai_server)
+    assert data["llm"] == "openai:smollm2"
+    assert not data["abstained"]
+    assert data["sources"] and data["sources"][0]["source"].startswith("seeds/")
+    assert "[" in data["answer"]
+
+
+def test_installed_command_runs_offline(seed_index):
+    """The `qa` entry point itself, as a user runs it."""
+    qa = shutil.which("qa", path=os.path.dirname(sys.executable))
+    assert qa, "the qa command is not installed next to this Python"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([qa, "search", "assault rifles", "--index", str(seed_index), "--json"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "600,000" in json.loads(out.stdout.splitlines()[0])["text"]
