@@ -3,7 +3,6 @@ the evidence, or abstain."""
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit, search
 from .store import Index
-from .text import content_words, sentences, stem, stems
+from .text import content_words, stem, stems
 
 NOT_FOUND = "I couldn't find that in the indexed documents."
 DEFAULT_MIN_SCORE = 0.35  # evidence support below this abstains; see bench/RESULTS.md
@@ -74,38 +73,23 @@ class Answer:
         return out
 
 
-def select_evidence(
-    question: str, hits: list[Hit], embedder: Embeddings, limit: int = 3
-) -> list[Evidence]:
-    """The sentences of the retrieved passages that best match the question, best first."""
-    candidates: list[tuple[str, Hit]] = []
+def select_evidence(question: str, hits: list[Hit], limit: int = 3) -> list[Evidence]:
+    """The sentences of the retrieved passages that best match the question, best first.
+
+    The similarities and overlaps were computed by `search` from the stored sentence
+    vectors, so no text is embedded here.
+    """
+    scored, seen = [], set()
     for hit in hits:
-        for start, end in sentences(hit.text):
-            text = hit.text[start:end].strip()
-            if len(content_words(text)) >= 2:
-                candidates.append((text, hit))
-    if not candidates:
-        return []
-    q_vec = embedder.embed_query(question)
-    s_vecs = embedder.embed_documents([t for t, _ in candidates])
-    q_stems = stems(question)
-    s_stems = [stems(t) for t, _ in candidates]
-    # A question word that occurs in few candidate sentences tells more than one in all.
-    n = len(candidates)
-    idf = {t: math.log(1 + (n + 1) / (1 + sum(t in s for s in s_stems))) for t in q_stems}
-    total = sum(idf.values())
-    scored = []
-    for (text, hit), vec, sent_stems in zip(candidates, s_vecs, s_stems):
-        sim = _cosine(q_vec, vec)
-        overlap = sum(idf[t] for t in q_stems & sent_stems) / total if total else 0.0
-        scored.append(Evidence(text, hit, sim + OVERLAP_WEIGHT * overlap, sim, overlap))
+        for m in hit.sentences:
+            text = hit.text[m.start : m.end].strip()
+            if text in seen or len(content_words(text)) < 2:
+                continue
+            seen.add(text)
+            score = m.similarity + OVERLAP_WEIGHT * m.overlap
+            scored.append(Evidence(text, hit, score, m.similarity, m.overlap))
     scored.sort(key=lambda e: e.score, reverse=True)
-    unique, seen = [], set()
-    for ev in scored:
-        if ev.text not in seen:
-            seen.add(ev.text)
-            unique.append(ev)
-    return unique[:limit]
+    return scored[:limit]
 
 
 def ask(
@@ -136,7 +120,7 @@ def ask(
     timings["retrieve"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    evidence = select_evidence(question, hits, embedder, limit=1 if spec.small else 4)
+    evidence = select_evidence(question, hits, limit=1 if spec.small else 4)
     timings["select"] = time.perf_counter() - t
 
     def finish(text: str, abstained: bool, grounded: bool, answer_from: str, used: list[Evidence]):
@@ -284,8 +268,3 @@ def _sources(used: list[Evidence]) -> list[Source]:
     return list(by_n.values())
 
 
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0

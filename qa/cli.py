@@ -316,6 +316,53 @@ def forget(
         typer.echo(f"removed {len(removed)} document(s): " + ", ".join(removed))
 
 
+@app.command("eval")
+def eval_(
+    file: Annotated[Path, typer.Argument(help="A question set in SQuAD JSON format (v1.1 or v2.0).")],
+    index: Annotated[Optional[Path], typer.Option("--index", help="Use (or build, if empty) this index instead of a temporary one.")] = None,
+    answers: Annotated[bool, typer.Option("--answers", help="Also generate answers: exact match, F1, abstention, latency.")] = False,
+    llm: LLMOpt = "local",
+    base_url: BaseUrlOpt = None,
+    k: KOpt = DEFAULT_K,
+    retriever: RetrieverOpt = "hybrid",
+    min_score: MinScoreOpt = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
+    sample: Annotated[Optional[int], typer.Option(min=1, help="A random sample of N questions.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+    chunk_size: Annotated[int, typer.Option(help="Characters per chunk (temporary index).")] = DEFAULT_CHUNK_SIZE,
+    chunk_overlap: Annotated[int, typer.Option(help="Chunk overlap (temporary index).")] = DEFAULT_CHUNK_OVERLAP,
+    json_out: JsonOpt = False,
+):
+    """Measure retrieval (recall@k, MRR) and, with --answers, answer quality on a SQuAD file.
+
+    Example: qa eval ../shared/eval/squad-v1.1-dev-8-articles.json --sample 300 --seed 1 --answers
+    """
+    from .config import ChunkSettings, offline_environment
+    from .evaluate import build_index, evaluate, load_squad, pick, temporary_directory
+    from .llms import LLMSpec
+    from .ui import eval_progress, print_eval
+
+    offline_environment()
+    spec = LLMSpec.parse(llm, base_url)
+    paragraphs, questions = load_squad(file)
+    questions = pick(questions, limit, sample, seed)
+    embedder = _embedder()
+    with temporary_directory() as tmp, eval_progress(enabled=not json_out) as progress:
+        target = Path(index) if index else Path(tmp)
+        from .store import Index
+
+        store = Index(target / "index")
+        if not store.exists() or store.info().documents == 0:
+            store = build_index(paragraphs, target, embedder, ChunkSettings(chunk_size, chunk_overlap),
+                                progress=progress.ingest if progress else None)
+        result = evaluate(questions, store, embedder, k=k, retriever=retriever, answers=answers,
+                          llm=spec, min_score=min_score, progress=progress.questions if progress else None)
+    if json_out:
+        _print_json(result)
+    else:
+        print_eval(result)
+
+
 def _version(value: bool):
     if value:
         typer.echo(f"qa {__version__}")

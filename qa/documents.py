@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ChunkSettings
+from .text import sentences
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -30,6 +31,7 @@ class Chunk:
     chunk: int
     start: int
     end: int
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # spans within `text`
 
 
 @dataclass
@@ -210,6 +212,7 @@ def chunk_document(doc: Document, splitter) -> Document:
                 chunk=number,
                 start=start,
                 end=start + len(piece.page_content),
+                sentences=sentences(body),
             )
         )
     return doc

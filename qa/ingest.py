@@ -20,7 +20,7 @@ from .documents import (
     read_document,
 )
 from .errors import PathNotFound
-from .store import Index, embedding_settings
+from .store import SCHEMA_VERSION, Index, embedding_settings
 
 EMBED_BATCH = 64  # chunks embedded together, across documents
 
@@ -47,6 +47,7 @@ Progress = Callable[[str, int, int], None]  # (current file, done, total)
 
 def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
     return {
+        "schema": SCHEMA_VERSION,
         **embedding_settings(embedder),
         "chunk_size": chunk.size,
         "chunk_overlap": chunk.overlap,
@@ -87,13 +88,14 @@ def ingest(
         batch: list[tuple[Document, Path, bool]] = []
 
         def flush() -> None:
+            # One call embeds every chunk and every sentence of the batch.
             texts = [c.text for doc, _, _ in batch for c in doc.chunks]
-            vectors = embedder.embed_documents(texts)
-            at = 0
-            for doc, root, existed in batch:
-                n = len(doc.chunks)
-                added, removed = index.put_document(doc, root, vectors[at : at + n])
-                at += n
+            texts += [c.text[a:b] for doc, _, _ in batch for c in doc.chunks for a, b in c.sentences]
+            vectors = iter(embedder.embed_documents(texts))
+            chunk_vectors = [[next(vectors) for _ in doc.chunks] for doc, _, _ in batch]
+            for (doc, root, existed), chunk_vecs in zip(batch, chunk_vectors):
+                sentence_vecs = [[next(vectors) for _ in c.sentences] for c in doc.chunks]
+                added, removed = index.put_document(doc, root, chunk_vecs, sentence_vecs)
                 report.chunks_added += added
                 report.chunks_removed += removed
                 if existed:
@@ -120,7 +122,7 @@ def ingest(
                 report.unchanged += 1
                 continue
             batch.append((chunk_document(doc, splitter), root, known is not None))
-            if sum(len(d.chunks) for d, _, _ in batch) >= EMBED_BATCH:
+            if sum(len(d.chunks) for d, _, _ in batch) >= EMBED_BATCH:  # chunks, not texts
                 flush()
         if batch:
             flush()

@@ -1,17 +1,28 @@
-"""`search`: dense, lexical (BM25) or hybrid retrieval over the index."""
+"""`search`: dense, lexical (BM25) or hybrid retrieval over the index.
+
+Hybrid retrieval takes the union of the dense and BM25 candidates and scores each chunk
+by its own dense and BM25 scores and by its best-matching sentence (similarity to the
+question, and the share of the question's words it holds). The weights were chosen with
+`qa eval` on the development set; bench/RESULTS.md lists every configuration tried.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
 from .errors import UsageError
 from .store import Index, embedding_settings
-from .text import content_words
+from .text import content_words, stems
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
+FUSIONS = ("sentence", "rrf", "weighted")
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+# Weights of the hybrid "sentence" fusion: chunk dense, chunk BM25, best sentence
+# similarity, best sentence word overlap (see bench/RESULTS.md).
+SENTENCE_WEIGHTS = (0.2, 0.1, 0.4, 0.3)
 
 
 @dataclass
@@ -25,6 +36,14 @@ class Filters:
 
 
 @dataclass
+class SentenceMatch:
+    start: int  # within the chunk text
+    end: int
+    similarity: float  # cosine with the question
+    overlap: float  # IDF-weighted share of the question's words
+
+
+@dataclass
 class Hit:
     id: str
     source: str
@@ -34,11 +53,14 @@ class Hit:
     end: int
     date: str | None
     text: str
-    score: float  # the fused score used for ranking
+    score: float  # the score used for ranking
     rank: int = 0
+    sentences: list[SentenceMatch] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["sentences"]
+        return out
 
 
 def search(
@@ -50,25 +72,55 @@ def search(
     retriever: str = "hybrid",
     filters: Filters | None = None,
     depth: int | None = None,
+    fusion: str = "sentence",
+    dense_weight: float = 0.5,
+    with_sentences: bool = True,
 ) -> list[Hit]:
-    """The k best chunks, no more than one per document until every document has one."""
+    """The k best chunks, no more than one per document until every document has one.
+
+    `with_sentences` scores the hits' sentences against the question (for evidence).
+    """
     if not query.strip():
         raise UsageError("the query is empty")
     if retriever not in RETRIEVERS:
         raise UsageError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
+    if fusion not in FUSIONS:
+        raise UsageError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
     if k < 1:
         raise UsageError("-k must be at least 1")
     index.require_documents()
     index.check_settings(embedding_settings(embedder), for_query=True)
     paths = (filters or Filters()).paths(index)
-    depth = depth or max(4 * k, 20)
+    depth = depth or max(2 * k, 40)
 
-    ranked: list[list[tuple[str, float]]] = []
-    if retriever in ("dense", "hybrid"):
-        ranked.append(index.dense_query(embedder.embed_query(query), depth, paths))
-    if retriever in ("lexical", "hybrid"):
-        ranked.append(index.lexical_query(content_words(query), depth, paths))
-    scores = ranked[0] if len(ranked) == 1 else rrf(ranked)
+    q_vec = embedder.embed_query(query)  # also scores sentences for the evidence
+    dense = index.dense_query(q_vec, depth, paths) if retriever != "lexical" else []
+    lexical = index.lexical_query(content_words(query), depth, paths) if retriever != "dense" else []
+    candidates = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+    by_sentence = retriever == "hybrid" and fusion == "sentence"
+    matches = sentence_matches(query, q_vec, index, candidates) if by_sentence else {}
+
+    if retriever == "dense":
+        scores = dense
+    elif retriever == "lexical":
+        scores = lexical
+    elif fusion == "rrf":
+        scores = rrf([dense, lexical])
+    elif fusion == "weighted":
+        scores = weighted([dense, lexical], [dense_weight, 1 - dense_weight])
+    else:
+        d, lx = normalise(dense), normalise(lexical)
+        wd, wl, ws, wo = SENTENCE_WEIGHTS
+        scores = sorted(
+            (
+                (i, wd * d.get(i, 0.0) + wl * lx.get(i, 0.0)
+                 + ws * max((m.similarity for m in matches[i]), default=0.0)
+                 + wo * max((m.overlap for m in matches[i]), default=0.0))
+                for i in candidates
+            ),
+            key=lambda kv: kv[1],
+            reverse=True,
+        )
 
     chunks = index.get_chunks([i for i, _ in scores])
     hits = [
@@ -78,9 +130,50 @@ def search(
         if (c := chunks.get(i)) is not None
     ]
     hits = diversify(hits)[:k]
+    if with_sentences and not by_sentence:
+        matches = sentence_matches(query, q_vec, index, [h.id for h in hits])
     for rank, hit in enumerate(hits, 1):
         hit.rank = rank
+        hit.sentences = matches.get(hit.id, []) if with_sentences else []
     return hits
+
+
+def sentence_matches(
+    query: str, q_vec: list[float], index: Index, chunk_ids: list[str]
+) -> dict[str, list[SentenceMatch]]:
+    """Each candidate chunk's sentences scored against the question.
+
+    Word overlap is weighted by inverse frequency among the candidates' sentences: a word
+    every candidate holds ('India' in a corpus about India) tells less than a rare one.
+    """
+    import numpy as np
+
+    stored = index.sentences(chunk_ids)
+    texts = index.get_chunks(chunk_ids)
+    q = np.asarray(q_vec, dtype=np.float32)
+    q /= np.linalg.norm(q) or 1.0
+    q_stems = stems(query)
+    spans = [(cid, s) for cid in chunk_ids for s in stored.get(cid, []) if cid in texts]
+    sent_stems = [stems(texts[cid].text[s.start : s.end]) for cid, s in spans]
+    n = len(spans)
+    idf = {t: math.log(1 + (n + 1) / (1 + sum(t in ss for ss in sent_stems))) for t in q_stems}
+    total = sum(idf.values())
+    out: dict[str, list[SentenceMatch]] = {cid: [] for cid in chunk_ids}
+    for (cid, s), ss in zip(spans, sent_stems):
+        norm = float(np.linalg.norm(s.vector)) or 1.0
+        sim = float(s.vector @ q) / norm
+        overlap = sum(idf[t] for t in q_stems & ss) / total if total else 0.0
+        out[cid].append(SentenceMatch(s.start, s.end, sim, overlap))
+    return out
+
+
+def normalise(ranking: list[tuple[str, float]]) -> dict[str, float]:
+    """Min-max scaling to [0, 1] over one ranking."""
+    if not ranking:
+        return {}
+    values = [s for _, s in ranking]
+    lo, hi = min(values), max(values)
+    return {i: (s - lo) / (hi - lo) if hi > lo else 1.0 for i, s in ranking}
 
 
 def rrf(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -88,6 +181,15 @@ def rrf(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[s
     for ranking in rankings:
         for rank, (item, _) in enumerate(ranking):
             fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def weighted(rankings: list[list[tuple[str, float]]], weights: list[float]) -> list[tuple[str, float]]:
+    """Min-max normalised scores combined with weights; absent from a ranking counts as 0."""
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for item, score in normalise(ranking).items():
+            fused[item] = fused.get(item, 0.0) + weight * score
     return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
 
 
@@ -108,7 +210,7 @@ def search_documents(
     query: str, index: Index, embedder: Embeddings, k: int = 10, **kwargs
 ) -> list[Hit]:
     """The k best distinct documents, each represented by its best chunk."""
-    hits = search(query, index, embedder, k=k * 4, **kwargs)
+    hits = search(query, index, embedder, k=k, with_sentences=False, **kwargs)
     best: dict[str, Hit] = {}
     for hit in hits:
         best.setdefault(hit.path, hit)
@@ -125,7 +227,7 @@ class QARetriever:
         class _Retriever(BaseRetriever):
             def _get_relevant_documents(self, query, *, run_manager=None):
                 return [
-                    Document(page_content=h.text, metadata={**h.to_dict(), "text": None})
+                    Document(page_content=h.text, metadata={k: v for k, v in h.to_dict().items() if k != "text"})
                     for h in search(query, index, embedder, k, **kwargs)
                 ]
 

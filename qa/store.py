@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import EmptyIndex, IndexBusy, IndexDamaged, IndexMismatch, LLMUnavailable
 
 COLLECTION = "qa_chunks"
+SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents(
@@ -33,7 +34,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
     INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text); END;
 CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END;
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    DELETE FROM sentences WHERE chunk = old.rowid; END;
+CREATE TABLE IF NOT EXISTS sentences(
+    chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, vec BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
 CREATE TABLE IF NOT EXISTS pending(id TEXT PRIMARY KEY);
 """
 
@@ -48,6 +53,14 @@ class StoredChunk:
     end: int
     text: str
     date: str | None
+
+
+@dataclass
+class StoredSentence:
+    chunk_id: str
+    start: int  # within the chunk's text
+    end: int
+    vector: "object"  # numpy float32 array
 
 
 @dataclass
@@ -226,6 +239,24 @@ class Index:
                 out[row[0]] = StoredChunk(*row)
         return out
 
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
+        """The sentence spans and vectors of these chunks."""
+        import numpy as np
+
+        out: dict[str, list[StoredSentence]] = {i: [] for i in chunk_ids}
+        for start in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                "SELECT c.id, s.start, s.end, s.vec FROM sentences s JOIN chunks c "
+                f"ON c.rowid = s.chunk WHERE c.id IN ({marks}) ORDER BY s.rowid",
+                part,
+            )
+            for cid, s0, s1, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+                out[cid].append(StoredSentence(cid, s0, s1, vec))
+        return out
+
     def paths_matching(self, source_glob: str | None, since: str | None, until: str | None):
         """Document paths passing the filters, or None when there is no filter."""
         if not (source_glob or since or until):
@@ -301,8 +332,16 @@ class Index:
             found += [r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part)]
         return found
 
-    def put_document(self, doc, root: Path, embeddings: list[list[float]]) -> tuple[int, int]:
-        """Add or replace one document; returns (chunks added, chunks removed)."""
+    def put_document(
+        self, doc, root: Path, embeddings: list[list[float]], sentence_vectors: list[list]
+    ) -> tuple[int, int]:
+        """Add or replace one document; returns (chunks added, chunks removed).
+
+        `embeddings` has a vector per chunk; `sentence_vectors` a list per chunk with a
+        vector per sentence of it.
+        """
+        import numpy as np
+
         path = str(doc.path)
         old_ids = set(self.chunk_ids(path))
         new_ids = [c.id for c in doc.chunks]
@@ -321,10 +360,18 @@ class Index:
         stale = sorted(old_ids - set(new_ids))
         with self.transaction():
             self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
-            self.db.executemany(
-                "INSERT INTO chunks(id, path, chunk, start, end, text) VALUES (?,?,?,?,?,?)",
-                [(c.id, path, c.chunk, c.start, c.end, c.text) for c in doc.chunks],
-            )
+            for c, vectors in zip(doc.chunks, sentence_vectors):
+                rowid = self.db.execute(
+                    "INSERT INTO chunks(id, path, chunk, start, end, text) VALUES (?,?,?,?,?,?)",
+                    (c.id, path, c.chunk, c.start, c.end, c.text),
+                ).lastrowid
+                self.db.executemany(
+                    "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
+                    [
+                        (rowid, s0, s1, np.asarray(v, dtype=np.float16).tobytes())
+                        for (s0, s1), v in zip(c.sentences, vectors)
+                    ],
+                )
             self.db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
                 (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), time.time()),

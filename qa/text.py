@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 STOPWORDS = frozenset(
@@ -34,6 +35,7 @@ def content_words(text: str) -> list[str]:
 _stemmer = None
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball (Porter 2) after folding '-ment' nouns into their verbs ('agreement', 'agree')."""
     global _stemmer

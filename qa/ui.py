@@ -35,6 +35,52 @@ def ingest_progress(enabled: bool = True):
         yield update
 
 
+class _EvalProgress:
+    def __init__(self, bar):
+        self.bar = bar
+        self.task = None
+
+    def _update(self, label: str, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.bar.add_task(label, total=total)
+        self.bar.update(self.task, description=label, completed=done, total=total)
+
+    def ingest(self, current: str, done: int, total: int) -> None:
+        self._update("indexing", done, total)
+
+    def questions(self, done: int, total: int) -> None:
+        self._update("questions", done, total)
+
+
+@contextlib.contextmanager
+def eval_progress(enabled: bool = True):
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        yield _EvalProgress(bar)
+
+
+def print_eval(result: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"qa eval: {result['questions']} questions, {result['documents']} documents, "
+                  f"{result['chunks']} chunks", show_header=True)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    skip = {"questions", "documents", "chunks", "settings", "llm"}
+    for key, value in result.items():
+        if key in skip or value is None:
+            continue
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+    settings = ", ".join(f"{k}={v}" for k, v in result["settings"].items())
+    out.print(f"settings: {settings}" + (f", llm={result['llm']}" if "llm" in result else ""), markup=False)
+
+
 def print_ingest_report(report) -> None:
     parts = [f"{report.files} files", f"{report.added} added", f"{report.updated} updated",
              f"{report.unchanged} unchanged", f"{report.removed} removed", f"{report.skipped} skipped",
