@@ -182,7 +182,7 @@ def evaluate(
     }
     if answers:
         result.update({
-            "llm": llm,
+            "llm": getattr(llm, "name", llm),
             "exact_match": _mean(em),
             "f1": _mean(f1s),
             "contains_gold": _mean(contains),

@@ -20,7 +20,7 @@ from .documents import (
     read_document,
 )
 from .errors import PathNotFound
-from .store import SCHEMA_VERSION, Index, embedding_settings
+from .store import Index, embedding_settings
 
 EMBED_BATCH = 64  # chunks embedded together, across documents
 
@@ -47,7 +47,6 @@ Progress = Callable[[str, int, int], None]  # (current file, done, total)
 
 def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
     return {
-        "schema": SCHEMA_VERSION,
         **embedding_settings(embedder),
         "chunk_size": chunk.size,
         "chunk_overlap": chunk.overlap,

@@ -172,10 +172,12 @@ class Index:
     def check_settings(self, wanted: dict, *, for_query: bool = False) -> None:
         """Refuse to mix embedding models or chunk settings in one index."""
         have = self.settings()
-        keys = ("embedding_model", "embedding_dim") if for_query else tuple(wanted)
-        diff = [k for k in keys if k in have and k in wanted and have[k] != wanted[k]]
+        if not have:
+            return
+        keys = ("schema", "embedding_model", "embedding_dim") if for_query else tuple(wanted)
+        diff = [k for k in keys if k in wanted and have.get(k) != wanted[k]]
         if diff:
-            said = ", ".join(f"{k} {have[k]!r} (asked for {wanted[k]!r})" for k in diff)
+            said = ", ".join(f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff)
             raise IndexMismatch(
                 f"the index at {self.directory} was built with {said}; "
                 f"use the same settings, or rebuild it with `qa reindex`"
@@ -400,6 +402,7 @@ class Index:
 def embedding_settings(embedder) -> dict:
     """What an index records about its embedder, so queries never mix models."""
     return {
+        "schema": SCHEMA_VERSION,
         "embedding_model": getattr(embedder, "name", type(embedder).__name__),
         "embedding_dim": getattr(embedder, "dimension", None),
     }
