@@ -316,6 +316,39 @@ def forget(
         typer.echo(f"removed {len(removed)} document(s): " + ", ".join(removed))
 
 
+@app.command()
+def reindex(
+    index: IndexOpt = None,
+    chunk_size: Annotated[Optional[int], typer.Option(help="Characters per chunk [default: as recorded].")] = None,
+    chunk_overlap: Annotated[Optional[int], typer.Option(help="Chunk overlap [default: as recorded].")] = None,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    json_out: JsonOpt = False,
+):
+    """Rebuild the index from its recorded sources (after changing model or chunk settings).
+
+    Example: qa reindex --chunk-size 600
+    """
+    from .config import ChunkSettings
+    from .ingest import reindex as run_reindex
+    from .ui import ingest_progress, print_ingest_report
+
+    store = _index(index, None)
+    chunk = None
+    if chunk_size is not None or chunk_overlap is not None:
+        recorded = store.settings() if store.exists() else {}
+        chunk = ChunkSettings(
+            chunk_size or recorded.get("chunk_size", DEFAULT_CHUNK_SIZE),
+            DEFAULT_CHUNK_OVERLAP if chunk_overlap is None and chunk_size else
+            (chunk_overlap if chunk_overlap is not None else recorded.get("chunk_overlap", DEFAULT_CHUNK_OVERLAP)),
+        )
+    with ingest_progress(enabled=not json_out) as progress:
+        report = run_reindex(store, _embedder(), chunk, progress=progress, lock_timeout=lock_timeout)
+    if json_out:
+        _print_json(report.to_dict())
+    else:
+        print_ingest_report(report)
+
+
 @app.command("eval")
 def eval_(
     file: Annotated[Path, typer.Argument(help="A question set in SQuAD JSON format (v1.1 or v2.0).")],

@@ -19,7 +19,7 @@ from .documents import (
     make_splitter,
     read_document,
 )
-from .errors import PathNotFound
+from .errors import PathNotFound, UsageError
 from .store import Index, embedding_settings
 
 EMBED_BATCH = 64  # chunks embedded together, across documents
@@ -138,6 +138,52 @@ def ingest(
     finally:
         lock.release()
     report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def reindex(
+    index: Index,
+    embedder: Embeddings,
+    chunk: ChunkSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    lock_timeout: float = 60.0,
+) -> IngestReport:
+    """Rebuild the index from the files it was built from, with the current embedder and
+    `chunk` (default: the recorded chunk settings). The old index stays in place until the
+    new one is complete."""
+    import shutil
+
+    if index.chroma_url:
+        raise UsageError("qa reindex works on an embedded index; with a Chroma server, "
+                         "ingest into a new collection instead")
+    index.require_documents()
+    recorded = index.settings()
+    if chunk is None:
+        chunk = ChunkSettings(
+            recorded.get("chunk_size", ChunkSettings().size),
+            recorded.get("chunk_overlap", ChunkSettings().overlap),
+        )
+    roots = sorted({Path(d["root"]) for d in index.documents()})
+    missing = [r for r in roots if not r.exists()]
+    lock = index.write_lock(lock_timeout)
+    try:
+        staging = index.directory.with_name(index.directory.name + ".reindex")
+        shutil.rmtree(staging, ignore_errors=True)
+        fresh = Index(staging)
+        report = ingest([r for r in roots if r.exists()], fresh, embedder, chunk,
+                        progress=progress, lock_timeout=lock_timeout)
+        fresh.close()
+        index.close()
+        old = index.directory.with_name(index.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        index.directory.rename(old)
+        staging.rename(index.directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        lock.release()
+    report.skipped_files += [{"path": str(r), "reason": "no longer exists"} for r in missing]
+    report.skipped += len(missing)
     return report
 
 

@@ -148,6 +148,12 @@ class Index:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._collection is not None:
+            self._collection = None
+            if not self.chroma_url:  # Chroma caches one system per path in a process
+                from chromadb.api.client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()
 
     def write_lock(self, timeout: float = 60.0):
         """An inter-process lock held while this process writes the index."""

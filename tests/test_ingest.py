@@ -112,3 +112,19 @@ def test_vectors_of_an_uncommitted_document_are_recovered(tmp_path, docs, embedd
     assert report.unchanged == 3
     sql, fts, chroma = counts(index)
     assert sql == fts == chroma
+
+
+def test_reindex_rebuilds_with_new_chunk_settings(tmp_path, docs, embedder):
+    from qa.ingest import reindex
+
+    index = Index(tmp_path / "ix")
+    ingest([docs], index, embedder, ChunkSettings(300, 30))
+    report = reindex(index, embedder, ChunkSettings(150, 20))
+    assert report.added == 3
+    rebuilt = Index(tmp_path / "ix")
+    assert rebuilt.settings()["chunk_size"] == 150
+    assert sorted(d["source"] for d in rebuilt.documents()) == [
+        "docs/bread.txt", "docs/summit.txt", "docs/volcano.md"]
+    sql, fts, chroma = counts(rebuilt)
+    assert sql == fts == chroma > report.chunks_added - 1
+    assert not (tmp_path / "ix.reindex").exists() and not (tmp_path / "ix.old").exists()
