@@ -1,0 +1,101 @@
+"""The shortest span of an evidence sentence that answers a question, without a model.
+
+The question's form says what kind of answer it wants (a date, a number, a name, a
+place); the span of that kind in the sentence that sits nearest the question's own words,
+and is not one of them, is the answer. When the form says nothing, or no span of the kind
+is found, the whole sentence is the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import STOPWORDS, stem
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{3,4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{3,4}}"
+    rf"|{_MONTH},?\s+\d{{3,4}}"
+    rf"|(?:the\s+)?(?:early\s+|mid-?|late\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    rf"|(?:the\s+)?\d{{3,4}}s"
+    rf"|\d{{3,4}}(?:\s*(?:–|-|to)\s*\d{{2,4}})?"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)\b"
+)
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
+                 "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
+                 "fifty sixty seventy eighty ninety hundred thousand million billion trillion "
+                 "dozen half several").split()
+_NUMBER = re.compile(
+    r"(?:(?:about|around|approximately|over|under|nearly|almost|more than|less than|up to)\s+)?"
+    r"(?:(?:[$£€¥]\s?)?(?:\d[\d,.]*\d|\d)(?:\s?%|\s+percent|\s+per\s+cent)?"
+    r"(?:\s+(?:million|billion|trillion|thousand|hundred))?"
+    r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-]+(?:" + "|".join(_NUMBER_WORDS) + r"))*\b)",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(r"\s*(?:[A-Za-z%]+(?:\s+(?:of|per)\s+[A-Za-z]+)?)")
+_NAME = re.compile(r"(?:[A-Z][\w'’.-]*|\d+)(?:\s+(?:of|the|de|von|van|and|&|da|del|la|le|du|al|bin|for)?\s*(?:[A-Z][\w'’.-]*|\d+))*")
+
+_KINDS = [
+    ("date", re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|years|decade|century|month|day|date|time\s+period|era)\b|how\s+long\s+ago\b)", re.I)),
+    ("number", re.compile(r"^\s*(?:how\s+(?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast|often)\b|(?:what|which)\s+(?:percentage|percent|proportion|number|amount|fraction|share|size|population|speed|temperature|distance)\b)", re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
+    ("place", re.compile(r"^\s*where\b|^\s*(?:in\s+)?(?:what|which)\s+(?:city|country|state|town|region|continent|place|location|county|province|island|river)\b", re.I)),
+]
+
+
+def question_kind(question: str) -> str | None:
+    for kind, pattern in _KINDS:
+        if pattern.search(question):
+            return kind
+    # "The first X was born in what year?": the wh-word may come last.
+    m = re.search(r"\b(when|what year|how many|how much|who|where)\b[^?]*\??\s*$", question, re.I)
+    if m:
+        return question_kind(m.group(1))
+    return None
+
+
+def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    if kind == "date":
+        spans = [m.span() for m in _DATE.finditer(sentence)]
+    elif kind == "number":
+        for m in _NUMBER.finditer(sentence):
+            start, end = m.span()
+            unit = _UNIT.match(sentence, end)
+            if unit and unit.group().strip().lower() not in STOPWORDS:
+                end = unit.end()
+            spans.append((start, end))
+    elif kind in ("person", "place"):
+        for m in _NAME.finditer(sentence):
+            start, end = m.span()
+            if start == 0 and sentence[start:end].split()[0].lower() in STOPWORDS:
+                continue
+            if kind == "place":
+                before = sentence[max(0, start - 6) : start].lower()
+                if not re.search(r"\b(?:in|at|from|near|to|of|on)\s+$", before):
+                    continue
+            spans.append((start, end))
+    return spans
+
+
+def answer_span(question: str, sentence: str) -> str:
+    """The shortest span of `sentence` that answers `question`, or the sentence itself."""
+    kind = question_kind(question)
+    if kind is None:
+        return sentence
+    q_stems = {stem(w.lower()) for w in re.findall(r"\w+", question)}
+    # Where the question's own words occur in the sentence: the answer sits near them.
+    anchors = [m.start() for m in re.finditer(r"\w+", sentence)
+               if m.group().lower() not in STOPWORDS and stem(m.group().lower()) in q_stems]
+    spans = []
+    for start, end in _candidates(kind, sentence):
+        words = re.findall(r"\w+", sentence[start:end])
+        if not words or any(stem(w.lower()) in q_stems for w in words if w.lower() not in STOPWORDS):
+            continue  # the question's own words are not its answer
+        spans.append((start, end))
+    # Only an unambiguous span is trusted; otherwise the sentence is the answer.
+    if len(spans) != 1:
+        return sentence
+    start, end = spans[0]
+    return sentence[start:end].strip(" ,;:.")
