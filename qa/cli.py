@@ -362,6 +362,7 @@ def eval_(
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
     sample: Annotated[Optional[int], typer.Option(min=1, help="A random sample of N questions.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+    unanswerable: Annotated[Optional[Path], typer.Option(help="Also ask these questions (one a line), which should be abstained on.")] = None,
     chunk_size: Annotated[int, typer.Option(help="Characters per chunk (temporary index).")] = DEFAULT_CHUNK_SIZE,
     chunk_overlap: Annotated[int, typer.Option(help="Chunk overlap (temporary index).")] = DEFAULT_CHUNK_OVERLAP,
     json_out: JsonOpt = False,
@@ -369,6 +370,7 @@ def eval_(
     """Measure retrieval (recall@k, MRR) and, with --answers, answer quality on a SQuAD file.
 
     Example: qa eval ../shared/eval/squad-v1.1-dev-8-articles.json --sample 300 --seed 1 --answers
+    --unanswerable bench/unrelated_questions.txt
     """
     from .config import ChunkSettings, offline_environment
     from .evaluate import build_index, evaluate, load_squad, pick, temporary_directory
@@ -379,6 +381,10 @@ def eval_(
     spec = LLMSpec.parse(llm, base_url)
     paragraphs, questions = load_squad(file)
     questions = pick(questions, limit, sample, seed)
+    if unanswerable:
+        from .evaluate import load_unanswerable
+
+        questions += load_unanswerable(unanswerable)
     embedder = _embedder()
     with temporary_directory() as tmp, eval_progress(enabled=not json_out) as progress:
         target = Path(index) if index else Path(tmp)

@@ -58,6 +58,19 @@ def load_squad(path: Path) -> tuple[dict[str, str], list[Question]]:
     return paragraphs, questions
 
 
+def load_unanswerable(path: Path) -> list[Question]:
+    """Questions the corpus cannot answer, one a line (# starts a comment)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path} ({exc.strerror})") from None
+    return [
+        Question(id=f"unanswerable-{n}", question=line.strip(), answers=[], document="", impossible=True)
+        for n, line in enumerate(lines)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
 def _safe(title: str) -> str:
     return re.sub(r"[^\w.-]+", "_", title).strip("_") or "untitled"
 
