@@ -152,6 +152,14 @@ def ask(
         span = answer_span(question, best.text)
         return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
 
+    if spec.small and chat_model is None:
+        # A date, number, name or place the evidence holds unambiguously is a better
+        # answer than the tiny model's paraphrase of it.
+        best = evidence[0]
+        span = answer_span(question, best.text)
+        if span != best.text:
+            return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
+
     model = chat_model if chat_model is not None else make_chat_model(spec)
     prompt = (
         load_prompt("answer_small", {"context", "question"})
@@ -172,7 +180,7 @@ def ask(
         return finish(NOT_FOUND, True, False, "none", [])
     reply, cited = _cite(reply, evidence)
     used = [e for e in evidence if e.n in cited]
-    if is_grounded(reply, used):
+    if is_grounded(reply, used) and adds_to(reply, question):
         return finish(_renumber(reply, used), False, True, "model", used)
     best = evidence[0]
     return finish(_renumber(f"{best.text} [{best.n}]", [best]), False, False, "evidence", [best])
@@ -190,6 +198,14 @@ def is_grounded(answer: str, evidence: list[Evidence], threshold: float = 0.6) -
     numbers = set(re.findall(r"\d[\d,.]*\d|\d", text))
     support_numbers = set(re.findall(r"\d[\d,.]*\d|\d", support))
     return found / len(words) >= threshold and numbers <= support_numbers
+
+
+def adds_to(answer: str, question: str) -> bool:
+    """An answer must say something the question did not: 'the previous Mercury and
+    Gemini veterans' does not answer 'How many missions were flown by the Mercury and
+    Gemini veterans?'."""
+    asked = stems(question)
+    return any(stem(w) not in asked for w in content_words(_CITATION.sub(" ", answer)))
 
 
 def _generate(model, messages, spec: LLMSpec, on_token) -> str:

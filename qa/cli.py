@@ -91,9 +91,9 @@ def _index(index: Path | None, chroma_url: str | None):
 
 
 def _embedder():
-    from .embeddings import SentenceTransformerEmbeddings
+    from .embeddings import default_embedder
 
-    return SentenceTransformerEmbeddings()
+    return default_embedder()
 
 
 def _filters(source, since, until):

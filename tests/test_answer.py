@@ -86,3 +86,34 @@ def test_grounding_check():
     assert not is_grounded("700,000 assault rifles", ev)  # a number not in the evidence
     assert not is_grounded("A treaty on nuclear submarines", ev)
     assert not is_grounded("[1]", ev)
+
+
+def test_an_answer_that_only_repeats_the_question_falls_back(index, embedder, fake_llm):
+    fake_llm.enqueue("India and Russia military cooperation.")
+    answer = ask(QUESTION, index, embedder, "ollama:big")
+    assert answer.answer_from == "evidence" and not answer.grounded
+
+
+def test_prompts_load_turns_and_check_variables(tmp_path, monkeypatch):
+    from qa.prompts import PromptError, load_prompt
+
+    (tmp_path / "p.txt").write_text(
+        "# comment\n[system]\nBe brief.\n[user]\nQ: 1+1\n[assistant]\n2\n[user]\nQ: {question}\n"
+    )
+    (tmp_path / "bad.txt").write_text("[user]\nno variables here\n")
+    monkeypatch.setenv("QA_PROMPTS", str(tmp_path))
+    prompt = load_prompt("p", {"question"})
+    assert prompt.messages(question="2+2") == [
+        ("system", "Be brief."), ("human", "Q: 1+1"), ("ai", "2"), ("human", "Q: 2+2")]
+    with pytest.raises(PromptError, match="question"):
+        load_prompt("bad", {"question"})
+    with pytest.raises(PromptError, match="cannot read"):
+        load_prompt("missing")
+
+
+def test_shipped_prompts_are_valid():
+    from qa.prompts import load_prompt
+
+    load_prompt("answer_small", {"context", "question"})
+    load_prompt("answer", {"context", "question"})
+    load_prompt("condense", {"history", "question"})
