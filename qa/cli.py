@@ -59,7 +59,7 @@ app = typer.Typer(
 
 IndexOpt = Annotated[
     Optional[Path],
-    typer.Option("--index", envvar="QA_INDEX", help="Index directory [env QA_INDEX; default: index/ in the project]."),
+    typer.Option("--index", envvar="QA_INDEX", help="Index directory [env QA_INDEX; default: index/ in the project]. With --chroma-url: the local replica's folder."),
 ]
 ChromaOpt = Annotated[
     Optional[str],
@@ -87,7 +87,9 @@ def _index(index: Path | None, chroma_url: str | None):
     from .store import Index
 
     offline_environment()
-    return Index(index or default_index_dir(), chroma_url=chroma_url)
+    if chroma_url:  # --index then names the local replica's folder
+        return Index(index, chroma_url=chroma_url)
+    return Index(index or default_index_dir())
 
 
 def _embedder():

@@ -39,3 +39,7 @@ class ModelNotFound(QAError):
 
 class LLMUnavailable(QAError):
     """The LLM server cannot be reached or refused the request."""
+
+
+class ServerUnavailable(QAError):
+    """The Chroma server cannot be reached."""

@@ -16,9 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EmptyIndex, IndexBusy, IndexDamaged, IndexMismatch, LLMUnavailable
+from .errors import EmptyIndex, IndexBusy, IndexDamaged, IndexMismatch, ServerUnavailable
 
 COLLECTION = "qa_chunks"
+DOCUMENTS_COLLECTION = "qa_documents"  # server mode: the manifest, one record a document
+SENTENCES_COLLECTION = "qa_sentences"  # server mode: sentence vectors
+SETTINGS_ID = "__settings__"
 SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,11 +77,21 @@ class IndexInfo:
 class Index:
     """One index directory (SQLite manifest + lexical index, and the Chroma store)."""
 
-    def __init__(self, directory: Path, chroma_url: str | None = None):
+    def __init__(self, directory: Path | None, chroma_url: str | None = None):
+        """With `chroma_url`, the server holds everything; `directory` (default: in the
+        cache folder) holds a local replica of the manifest, texts and sentence vectors
+        (for BM25 and evidence), brought up to date before each read."""
+        self.chroma_url = chroma_url.rstrip("/") if chroma_url else None
+        if directory is None:
+            directory = replica_dir(self.chroma_url) if self.chroma_url else None
+        if directory is None:
+            raise ValueError("an embedded index needs a directory")
         self.directory = Path(directory)
-        self.chroma_url = chroma_url
         self._db: sqlite3.Connection | None = None
         self._collection = None
+        self._client = None
+        self._server_collections: dict = {}
+        self._synced = False
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -131,13 +144,15 @@ class Index:
                 client = chromadb.PersistentClient(
                     path=str(self.directory / "chroma"), settings=settings
                 )
+            self._client = client
             return client.get_or_create_collection(
                 COLLECTION, configuration={"hnsw": {"space": "cosine"}}
             )
         except Exception as exc:
             if self.chroma_url:
-                raise LLMUnavailable(
-                    f"cannot reach the Chroma server at {self.chroma_url} ({exc})"
+                raise ServerUnavailable(
+                    f"cannot reach the Chroma server at {self.chroma_url} "
+                    f"({str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__})"
                 ) from exc
             raise IndexDamaged(
                 f"the vector store in {self.directory / 'chroma'} cannot be opened ({exc}); "
@@ -172,6 +187,7 @@ class Index:
 
     # -- settings --------------------------------------------------------------------------
     def settings(self) -> dict:
+        self.sync()
         rows = self.db.execute("SELECT key, value FROM meta").fetchall()
         return {k: json.loads(v) for k, v in rows}
 
@@ -190,6 +206,11 @@ class Index:
             )
 
     def record_settings(self, values: dict) -> None:
+        if self.chroma_url:
+            self._server("documents").upsert(
+                ids=[SETTINGS_ID], embeddings=[[1.0]],
+                metadatas=[{"settings": json.dumps(values)}],
+            )
         with self.transaction():
             for key, value in values.items():
                 self.db.execute(
@@ -203,6 +224,7 @@ class Index:
 
     # -- reads -----------------------------------------------------------------------------
     def info(self) -> IndexInfo:
+        self.sync()
         docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return IndexInfo(
@@ -213,10 +235,12 @@ class Index:
         )
 
     def require_documents(self) -> None:
+        self.sync()
         if not self.exists() or self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None:
             raise EmptyIndex(f"the index at {self.directory} is empty; run `qa ingest PATH` first")
 
     def documents(self) -> list[dict]:
+        self.sync()
         cur = self.db.execute(
             "SELECT path, source, root, sha256, date, chunks, ingested_at FROM documents "
             "ORDER BY source"
@@ -366,6 +390,9 @@ class Index:
                 metadatas=[_chunk_metadata(doc, doc.chunks[i]) for i in fresh],
             )
         stale = sorted(old_ids - set(new_ids))
+        now = time.time()
+        if self.chroma_url:
+            self._server_put_sentences(doc, sentence_vectors)
         with self.transaction():
             self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
             for c, vectors in zip(doc.chunks, sentence_vectors):
@@ -382,7 +409,7 @@ class Index:
                 )
             self.db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
-                (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), time.time()),
+                (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), now),
             )
             self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in new_ids])
             self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale])
@@ -390,10 +417,20 @@ class Index:
             self.collection.delete(ids=stale)
             with self.transaction():
                 self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in stale])
+        if self.chroma_url:  # the manifest record last: it makes the document visible
+            self._server("documents").upsert(
+                ids=[_doc_id(path)], embeddings=[[1.0]],
+                metadatas=[{"path": path, "source": doc.source, "root": str(root),
+                            "sha256": doc.sha256, "date": doc.date or "",
+                            "chunks": len(doc.chunks), "ingested_at": now}],
+            )
         return len(fresh), len(stale)
 
     def remove_document(self, path: str) -> int:
         ids = self.chunk_ids(path)
+        if self.chroma_url:
+            self._server("documents").delete(ids=[_doc_id(path)])
+            self._server("sentences").delete(where={"path": path})
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in ids])
             self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
@@ -403,6 +440,118 @@ class Index:
         with self.transaction():
             self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
         return len(ids)
+
+
+    # -- server mode -------------------------------------------------------------------------
+    def _server(self, which: str):
+        if which not in self._server_collections:
+            _ = self.collection  # connects
+            name = DOCUMENTS_COLLECTION if which == "documents" else SENTENCES_COLLECTION
+            try:
+                self._server_collections[which] = self._client.get_or_create_collection(
+                    name, configuration={"hnsw": {"space": "cosine"}}
+                )
+            except Exception as exc:
+                raise ServerUnavailable(
+                    f"the Chroma server at {self.chroma_url} failed ({exc})"
+                ) from exc
+        return self._server_collections[which]
+
+    def _server_put_sentences(self, doc, sentence_vectors) -> None:
+        path = str(doc.path)
+        ids, vecs, metas = [], [], []
+        for c, vectors in zip(doc.chunks, sentence_vectors):
+            for j, ((s0, s1), v) in enumerate(zip(c.sentences, vectors)):
+                ids.append(f"{c.id}:{j}")
+                vecs.append(v)
+                metas.append({"path": path, "chunk_id": c.id, "start": s0, "end": s1})
+        col = self._server("sentences")
+        col.delete(where={"path": path})
+        for start in range(0, len(ids), 1000):
+            col.upsert(ids=ids[start : start + 1000], embeddings=vecs[start : start + 1000],
+                       metadatas=metas[start : start + 1000])
+
+    def sync(self) -> None:
+        """Server mode: bring the local replica up to date with the server's manifest,
+        fetching only the documents that changed since the last sync."""
+        if not self.chroma_url or self._synced:
+            return
+        import numpy as np
+
+        self._synced = True
+        docs_col = self._server("documents")
+        remote: dict[str, dict] = {}
+        settings = None
+        offset = 0
+        while True:
+            page = docs_col.get(include=["metadatas"], limit=5000, offset=offset)
+            for rid, meta in zip(page["ids"], page["metadatas"]):
+                if rid == SETTINGS_ID:
+                    settings = json.loads(meta["settings"])
+                else:
+                    remote[meta["path"]] = meta
+            if len(page["ids"]) < 5000:
+                break
+            offset += 5000
+        local = {
+            r[0]: (r[1], r[2])
+            for r in self.db.execute("SELECT path, sha256, ingested_at FROM documents")
+        }
+        changed = [p for p, m in remote.items()
+                   if local.get(p) != (m["sha256"], m["ingested_at"])]
+        gone = [p for p in local if p not in remote]
+        with self.transaction():
+            if settings is not None:
+                self.db.execute("DELETE FROM meta")
+                self.db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)",
+                                    [(k, json.dumps(v)) for k, v in settings.items()])
+            for p in gone:
+                self.db.execute("DELETE FROM chunks WHERE path = ?", (p,))
+                self.db.execute("DELETE FROM documents WHERE path = ?", (p,))
+        for start in range(0, len(changed), 50):
+            batch = changed[start : start + 50]
+            where = {"path": {"$in": batch}}
+            chunks = self.collection.get(where=where, include=["documents", "metadatas"])
+            sents = self._server("sentences").get(where=where, include=["embeddings", "metadatas"])
+            by_chunk: dict[str, list] = {}
+            for meta, vec in zip(sents["metadatas"], sents["embeddings"]):
+                by_chunk.setdefault(meta["chunk_id"], []).append(
+                    (meta["start"], meta["end"], np.asarray(vec, dtype=np.float16).tobytes()))
+            with self.transaction():
+                for p in batch:
+                    m = remote[p]
+                    self.db.execute("DELETE FROM chunks WHERE path = ?", (p,))
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
+                        (p, m["source"], m["root"], m["sha256"], m["date"] or None,
+                         m["chunks"], m["ingested_at"]),
+                    )
+                for cid, text, meta in zip(chunks["ids"], chunks["documents"], chunks["metadatas"]):
+                    rowid = self.db.execute(
+                        "INSERT OR REPLACE INTO chunks(id, path, chunk, start, end, text) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (cid, meta["path"], meta["chunk"], meta["start"], meta["end"], text),
+                    ).lastrowid
+                    self.db.executemany(
+                        "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
+                        [(rowid, *row) for row in sorted(by_chunk.get(cid, []))],
+                    )
+
+
+def replica_dir(url: str) -> Path:
+    import hashlib
+    import re
+
+    from .embeddings import cache_dir
+
+    name = re.sub(r"[^\w.-]+", "_", url.split("://", 1)[-1])[:60]
+    return cache_dir() / "replicas" / f"{name}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+
+
+def _doc_id(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.encode()).hexdigest()[:32]
 
 
 def embedding_settings(embedder) -> dict:
