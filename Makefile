@@ -13,6 +13,10 @@ ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when uncha
 test: $(VENV)/.installed-test  ## install test extras, run the whole suite (real models included)
 	$(PY) -m pytest -q
 
+bench: $(VENV)/.installed  ## speed, memory and quality figures into bench/RESULTS.md (~2 min)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/run.py
+
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check qa tests bench
 
