@@ -96,3 +96,41 @@ def test_sentence_split_keeps_abbreviations_out_of_the_way():
     text = "Mr Putin went to Geneva. The outcome was poor! Was it? Yes."
     spans = [text[s:e] for s, e in sentences(text)]
     assert spans == ["Mr Putin went to Geneva.", "The outcome was poor!", "Was it?", "Yes."]
+
+
+def _minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with `text`, written by hand (offsets computed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+def test_pdf_text_is_extracted(tmp_path):
+    f = tmp_path / "report.pdf"
+    f.write_bytes(_minimal_pdf("The budget grew by nine percent."))
+    assert "budget grew by nine percent" in read_document(f, tmp_path).text
+
+
+def test_broken_pdf_and_large_files_are_skipped(tmp_path):
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    with pytest.raises(Skip, match="PDF|empty"):
+        read_document(tmp_path / "broken.pdf", tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * 2_000_000)
+    with pytest.raises(Skip, match="larger than 1 MB"):
+        read_document(big, tmp_path, max_file_mb=1)
