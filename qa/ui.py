@@ -103,7 +103,9 @@ class AnswerStream:
             from rich.live import Live
             from rich.text import Text
 
-            self._live = Live(Text(""), console=out, refresh_per_second=15, transient=False)
+            # A console that wraps (the shared one soft-wraps, which Live would crop).
+            self._live = Live(Text(""), console=Console(highlight=False),
+                              refresh_per_second=15, transient=False)
             self._live.__enter__()
         return self
 
