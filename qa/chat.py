@@ -10,8 +10,26 @@ from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .text import STOPWORDS, content_words, words
 
-_PRONOUNS = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "he",
-             "she", "him", "her", "his", "hers", "there", "then", "both"}
+_PRONOUNS = {
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "he",
+    "she",
+    "him",
+    "her",
+    "his",
+    "hers",
+    "there",
+    "then",
+    "both",
+}
 _WHAT_ABOUT = re.compile(
     r"^\s*(?:and|but|so|also)?\s*(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.IGNORECASE
 )
@@ -63,8 +81,13 @@ class Conversation:
     def ask(self, question: str, on_token=None) -> Answer:
         query = self.standalone(question)
         answer = ask(
-            query, self.index, self.embedder, self.llm,
-            chat_model=self.chat_model, on_token=on_token, **self.options,
+            query,
+            self.index,
+            self.embedder,
+            self.llm,
+            chat_model=self.chat_model,
+            on_token=on_token,
+            **self.options,
         )
         answer.question = question
         answer.standalone_question = query

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -50,7 +50,7 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     help="Ask questions of your own documents, with cited answers from a local model.\n\n"
-    "Start with `qa ingest PATH`, then `qa ask \"QUESTION\"` or `qa chat`.",
+    'Start with `qa ingest PATH`, then `qa ask "QUESTION"` or `qa chat`.',
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -58,28 +58,55 @@ app = typer.Typer(
 )
 
 IndexOpt = Annotated[
-    Optional[Path],
-    typer.Option("--index", envvar="QA_INDEX", help="Index directory [env QA_INDEX; default: index/ in the project]. With --chroma-url: the local replica's folder."),
+    Path | None,
+    typer.Option(
+        "--index",
+        envvar="QA_INDEX",
+        help="Index directory [env QA_INDEX; default: index/ in the project]. With --chroma-url: the local replica's folder.",
+    ),
 ]
 ChromaOpt = Annotated[
-    Optional[str],
-    typer.Option("--chroma-url", envvar="QA_CHROMA_URL", help="Use a Chroma server (http://HOST:PORT) for vectors [env QA_CHROMA_URL]."),
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        envvar="QA_CHROMA_URL",
+        help="Use a Chroma server (http://HOST:PORT) for vectors [env QA_CHROMA_URL].",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 KOpt = Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages to retrieve.")]
 LLMOpt = Annotated[
     str,
-    typer.Option("--llm", envvar="QA_LLM", help="local | extractive | ollama:MODEL | openai:MODEL [env QA_LLM]."),
+    typer.Option(
+        "--llm",
+        envvar="QA_LLM",
+        help="local | extractive | ollama:MODEL | openai:MODEL [env QA_LLM].",
+    ),
 ]
 BaseUrlOpt = Annotated[
-    Optional[str],
-    typer.Option("--base-url", help="Server URL for ollama:/openai: (defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL)."),
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Server URL for ollama:/openai: (defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL).",
+    ),
 ]
 RetrieverOpt = Annotated[str, typer.Option("--retriever", help="hybrid | dense | lexical.")]
-SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Only documents whose source matches this glob, e.g. 'seeds/*.txt'.")]
-SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")]
-UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Only documents dated on or before YYYY-MM-DD.")]
-MinScoreOpt = Annotated[Optional[float], typer.Option("--min-score", help="Abstain when the best evidence scores below this.")]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source", help="Only documents whose source matches this glob, e.g. 'seeds/*.txt'."
+    ),
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Only documents dated on or before YYYY-MM-DD.")
+]
+MinScoreOpt = Annotated[
+    float | None,
+    typer.Option("--min-score", help="Abstain when the best evidence scores below this."),
+]
 
 
 def _index(index: Path | None, chroma_url: str | None):
@@ -118,12 +145,23 @@ def _print_json(obj) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders to index (default: seeds/).", show_default=False)] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files and folders to index (default: seeds/).", show_default=False),
+    ] = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     chunk_size: Annotated[int, typer.Option(help="Characters per chunk.")] = DEFAULT_CHUNK_SIZE,
-    chunk_overlap: Annotated[int, typer.Option(help="Characters shared by neighbouring chunks.")] = DEFAULT_CHUNK_OVERLAP,
-    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files were deleted from an ingested folder.")] = True,
+    chunk_overlap: Annotated[
+        int, typer.Option(help="Characters shared by neighbouring chunks.")
+    ] = DEFAULT_CHUNK_OVERLAP,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune/--no-prune",
+            help="Remove documents whose files were deleted from an ingested folder.",
+        ),
+    ] = True,
     max_file_mb: Annotated[float, typer.Option(help="Skip files larger than this.")] = 50.0,
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
     json_out: JsonOpt = False,
@@ -134,7 +172,6 @@ def ingest(
     """
     from .config import ChunkSettings, default_seeds_dir
     from .ingest import ingest as run_ingest
-
     from .ui import ingest_progress
 
     store = _index(index, chroma_url)
@@ -176,7 +213,8 @@ def ask(
 
     Example: qa ask "what did India and Russia agree on defence?"
     """
-    from .answer import DEFAULT_MIN_SCORE, ask as run_ask
+    from .answer import DEFAULT_MIN_SCORE
+    from .answer import ask as run_ask
     from .llms import LLMSpec
     from .ui import AnswerStream, print_answer
 
@@ -188,7 +226,12 @@ def ask(
     stream = AnswerStream(enabled=not json_out and sys.stdout.isatty())
     with stream:
         answer = run_ask(
-            question, store, _embedder(), spec, k=k, retriever=retriever,
+            question,
+            store,
+            _embedder(),
+            spec,
+            k=k,
+            retriever=retriever,
             filters=_filters(source, since, until),
             min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
             on_token=stream.on_token if stream.enabled else None,
@@ -210,7 +253,9 @@ def search(
     until: UntilOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per passage.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per passage.")
+    ] = False,
 ):
     """Show the passages that match a query, ranked, with scores (no LLM).
 
@@ -222,7 +267,9 @@ def search(
         raise UsageError("the query is empty")
     store = _index(index, chroma_url)
     store.require_documents()
-    hits = run_search(query, store, _embedder(), k, retriever=retriever, filters=_filters(source, since, until))
+    hits = run_search(
+        query, store, _embedder(), k, retriever=retriever, filters=_filters(source, since, until)
+    )
     if json_out:
         for hit in hits:
             _print_json(hit.to_dict())
@@ -244,7 +291,9 @@ def chat(
     min_score: MinScoreOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per answer.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per answer.")
+    ] = False,
 ):
     """Chat with your documents: follow-ups are understood in context.
 
@@ -272,7 +321,9 @@ def chat(
 def status(
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
-    documents: Annotated[bool, typer.Option("--documents", help="List the indexed documents.")] = False,
+    documents: Annotated[
+        bool, typer.Option("--documents", help="List the indexed documents.")
+    ] = False,
     json_out: JsonOpt = False,
 ):
     """Show where the index is, what it holds, and the settings it was built with.
@@ -284,7 +335,12 @@ def status(
         info = {"index": str(store.directory), "documents": 0, "chunks": 0, "settings": {}}
     else:
         i = store.info()
-        info = {"index": i.location, "documents": i.documents, "chunks": i.chunks, "settings": i.settings}
+        info = {
+            "index": i.location,
+            "documents": i.documents,
+            "chunks": i.chunks,
+            "settings": i.settings,
+        }
     if documents and store.exists():
         info["document_list"] = store.documents()
     if json_out:
@@ -321,8 +377,12 @@ def forget(
 @app.command()
 def reindex(
     index: IndexOpt = None,
-    chunk_size: Annotated[Optional[int], typer.Option(help="Characters per chunk [default: as recorded].")] = None,
-    chunk_overlap: Annotated[Optional[int], typer.Option(help="Chunk overlap [default: as recorded].")] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Characters per chunk [default: as recorded].")
+    ] = None,
+    chunk_overlap: Annotated[
+        int | None, typer.Option(help="Chunk overlap [default: as recorded].")
+    ] = None,
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
     json_out: JsonOpt = False,
 ):
@@ -340,11 +400,18 @@ def reindex(
         recorded = store.settings() if store.exists() else {}
         chunk = ChunkSettings(
             chunk_size or recorded.get("chunk_size", DEFAULT_CHUNK_SIZE),
-            DEFAULT_CHUNK_OVERLAP if chunk_overlap is None and chunk_size else
-            (chunk_overlap if chunk_overlap is not None else recorded.get("chunk_overlap", DEFAULT_CHUNK_OVERLAP)),
+            DEFAULT_CHUNK_OVERLAP
+            if chunk_overlap is None and chunk_size
+            else (
+                chunk_overlap
+                if chunk_overlap is not None
+                else recorded.get("chunk_overlap", DEFAULT_CHUNK_OVERLAP)
+            ),
         )
     with ingest_progress(enabled=not json_out) as progress:
-        report = run_reindex(store, _embedder(), chunk, progress=progress, lock_timeout=lock_timeout)
+        report = run_reindex(
+            store, _embedder(), chunk, progress=progress, lock_timeout=lock_timeout
+        )
     if json_out:
         _print_json(report.to_dict())
     else:
@@ -353,20 +420,41 @@ def reindex(
 
 @app.command("eval")
 def eval_(
-    file: Annotated[Path, typer.Argument(help="A question set in SQuAD JSON format (v1.1 or v2.0).")],
-    index: Annotated[Optional[Path], typer.Option("--index", help="Use (or build, if empty) this index instead of a temporary one.")] = None,
-    answers: Annotated[bool, typer.Option("--answers", help="Also generate answers: exact match, F1, abstention, latency.")] = False,
+    file: Annotated[
+        Path, typer.Argument(help="A question set in SQuAD JSON format (v1.1 or v2.0).")
+    ],
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            "--index", help="Use (or build, if empty) this index instead of a temporary one."
+        ),
+    ] = None,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers", help="Also generate answers: exact match, F1, abstention, latency."
+        ),
+    ] = False,
     llm: LLMOpt = "local",
     base_url: BaseUrlOpt = None,
     k: KOpt = DEFAULT_K,
     retriever: RetrieverOpt = "hybrid",
     min_score: MinScoreOpt = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
-    sample: Annotated[Optional[int], typer.Option(min=1, help="A random sample of N questions.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    sample: Annotated[
+        int | None, typer.Option(min=1, help="A random sample of N questions.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
-    unanswerable: Annotated[Optional[Path], typer.Option(help="Also ask these questions (one a line), which should be abstained on.")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Characters per chunk (temporary index).")] = DEFAULT_CHUNK_SIZE,
-    chunk_overlap: Annotated[int, typer.Option(help="Chunk overlap (temporary index).")] = DEFAULT_CHUNK_OVERLAP,
+    unanswerable: Annotated[
+        Path | None,
+        typer.Option(help="Also ask these questions (one a line), which should be abstained on."),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(help="Characters per chunk (temporary index).")
+    ] = DEFAULT_CHUNK_SIZE,
+    chunk_overlap: Annotated[
+        int, typer.Option(help="Chunk overlap (temporary index).")
+    ] = DEFAULT_CHUNK_OVERLAP,
     json_out: JsonOpt = False,
 ):
     """Measure retrieval (recall@k, MRR) and, with --answers, answer quality on a SQuAD file.
@@ -394,10 +482,24 @@ def eval_(
 
         store = Index(target / "index")
         if not store.exists() or store.info().documents == 0:
-            store = build_index(paragraphs, target, embedder, ChunkSettings(chunk_size, chunk_overlap),
-                                progress=progress.ingest if progress else None)
-        result = evaluate(questions, store, embedder, k=k, retriever=retriever, answers=answers,
-                          llm=spec, min_score=min_score, progress=progress.questions if progress else None)
+            store = build_index(
+                paragraphs,
+                target,
+                embedder,
+                ChunkSettings(chunk_size, chunk_overlap),
+                progress=progress.ingest if progress else None,
+            )
+        result = evaluate(
+            questions,
+            store,
+            embedder,
+            k=k,
+            retriever=retriever,
+            answers=answers,
+            llm=spec,
+            min_score=min_score,
+            progress=progress.questions if progress else None,
+        )
     if json_out:
         _print_json(result)
     else:
@@ -412,7 +514,9 @@ def _version(value: bool):
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ):
     """Ask questions of your own documents, with cited answers from a local model."""
 

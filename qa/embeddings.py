@@ -108,7 +108,9 @@ class OnnxEmbeddings(Embeddings):
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(target), options, providers=["CPUExecutionProvider"]
+        )
         self._tokenizer = tokenizer
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -159,7 +161,9 @@ def export_onnx(source: Path, target: Path) -> None:
 
             def forward(self, input_ids, attention_mask, token_type_ids):
                 return self.model(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    token_type_ids=token_type_ids,
                 ).last_hidden_state
 
         model = _Hidden(AutoModel.from_pretrained(str(source)).eval())
@@ -171,11 +175,18 @@ def export_onnx(source: Path, target: Path) -> None:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model, (ids, ids, torch.zeros_like(ids)), str(tmp), dynamo=False,
+                model,
+                (ids, ids, torch.zeros_like(ids)),
+                str(tmp),
+                dynamo=False,
                 input_names=["input_ids", "attention_mask", "token_type_ids"],
                 output_names=["last_hidden_state"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes,
-                              "token_type_ids": axes, "last_hidden_state": axes},
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
                 opset_version=17,
             )
         os.replace(tmp, target)

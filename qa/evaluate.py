@@ -46,13 +46,15 @@ def load_squad(path: Path) -> tuple[dict[str, str], list[Question]]:
             source = f"corpus/{title}/p{n:04d}.txt"  # as `qa ingest corpus/` names it
             paragraphs[source] = para["context"]
             for qa in para.get("qas", []):
-                questions.append(Question(
-                    id=str(qa.get("id", len(questions))),
-                    question=qa["question"],
-                    answers=[a["text"] for a in qa.get("answers", [])],
-                    document=source,
-                    impossible=bool(qa.get("is_impossible", False)),
-                ))
+                questions.append(
+                    Question(
+                        id=str(qa.get("id", len(questions))),
+                        question=qa["question"],
+                        answers=[a["text"] for a in qa.get("answers", [])],
+                        document=source,
+                        impossible=bool(qa.get("is_impossible", False)),
+                    )
+                )
     if not questions:
         raise UsageError(f"{path} holds no questions")
     return paragraphs, questions
@@ -65,7 +67,9 @@ def load_unanswerable(path: Path) -> list[Question]:
     except OSError as exc:
         raise UsageError(f"cannot read {path} ({exc.strerror})") from None
     return [
-        Question(id=f"unanswerable-{n}", question=line.strip(), answers=[], document="", impossible=True)
+        Question(
+            id=f"unanswerable-{n}", question=line.strip(), answers=[], document="", impossible=True
+        )
         for n, line in enumerate(lines)
         if line.strip() and not line.lstrip().startswith("#")
     ]
@@ -75,7 +79,9 @@ def _safe(title: str) -> str:
     return re.sub(r"[^\w.-]+", "_", title).strip("_") or "untitled"
 
 
-def pick(questions: list[Question], limit: int | None, sample: int | None, seed: int) -> list[Question]:
+def pick(
+    questions: list[Question], limit: int | None, sample: int | None, seed: int
+) -> list[Question]:
     if sample:
         questions = random.Random(seed).sample(questions, min(sample, len(questions)))
     if limit:
@@ -83,8 +89,9 @@ def pick(questions: list[Question], limit: int | None, sample: int | None, seed:
     return questions
 
 
-def build_index(paragraphs: dict[str, str], directory: Path, embedder, chunk: ChunkSettings,
-                progress=None) -> Index:
+def build_index(
+    paragraphs: dict[str, str], directory: Path, embedder, chunk: ChunkSettings, progress=None
+) -> Index:
     """Each paragraph becomes a document `corpus/<title>/pNNNN.txt` in the index."""
     from .ingest import ingest
 
@@ -168,9 +175,16 @@ def evaluate(
             ranks.append(sources.index(q.document) + 1 if q.document in sources else None)
         if answers:
             t = time.perf_counter()
-            a = ask(q.question, index, embedder, llm, k=k, retriever=retriever,
-                    min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
-                    chat_model=chat_model)
+            a = ask(
+                q.question,
+                index,
+                embedder,
+                llm,
+                k=k,
+                retriever=retriever,
+                min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+                chat_model=chat_model,
+            )
             latencies.append(time.perf_counter() - t)
             abstained[q.impossible].append(a.abstained)
             if not q.impossible:
@@ -190,21 +204,28 @@ def evaluate(
         "documents": info.documents,
         "chunks": info.chunks,
         "mrr": _mean([1.0 / r if r else 0.0 for r in answerable]),
-        **{f"recall@{n}": _mean([1.0 if r and r <= n else 0.0 for r in answerable]) for n in RECALL_AT},
+        **{
+            f"recall@{n}": _mean([1.0 if r and r <= n else 0.0 for r in answerable])
+            for n in RECALL_AT
+        },
         "settings": {"retriever": retriever, "k": k, **info.settings},
     }
     if answers:
-        result.update({
-            "llm": getattr(llm, "name", llm),
-            "exact_match": _mean(em),
-            "f1": _mean(f1s),
-            "contains_gold": _mean(contains),
-            "abstain_rate_answerable": _mean([float(x) for x in abstained[False]]),
-            "abstain_rate_unanswerable": _mean([float(x) for x in abstained[True]]) if abstained[True] else None,
-            "answer_words_mean": _mean(words),
-            "latency_p50_s": round(percentile(latencies, 0.5), 3),
-            "latency_p95_s": round(percentile(latencies, 0.95), 3),
-        })
+        result.update(
+            {
+                "llm": getattr(llm, "name", llm),
+                "exact_match": _mean(em),
+                "f1": _mean(f1s),
+                "contains_gold": _mean(contains),
+                "abstain_rate_answerable": _mean([float(x) for x in abstained[False]]),
+                "abstain_rate_unanswerable": _mean([float(x) for x in abstained[True]])
+                if abstained[True]
+                else None,
+                "answer_words_mean": _mean(words),
+                "latency_p50_s": round(percentile(latencies, 0.5), 3),
+                "latency_p95_s": round(percentile(latencies, 0.95), 3),
+            }
+        )
     return result
 
 

@@ -1,9 +1,10 @@
 """The shortest span of an evidence sentence that answers a question, without a model.
 
 The question's form says what kind of answer it wants (a date, a number, a name, a
-place); the span of that kind in the sentence that sits nearest the question's own words,
-and is not one of them, is the answer. When the form says nothing, or no span of the kind
-is found, the whole sentence is the answer.
+place); when the sentence holds exactly one span of that kind that is not made of the
+question's own words, that span is the answer. Otherwise (no kind, none or several such
+spans) the whole sentence is the answer: measured, picking among several lost more answers
+than it shortened (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ _DATE = re.compile(
     rf"|\d{{3,4}}(?:\s*(?:–|-|to)\s*\d{{2,4}})?"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)\b"
 )
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
-                 "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
-                 "fifty sixty seventy eighty ninety hundred thousand million billion trillion "
-                 "dozen half several").split()
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
+    "fifty sixty seventy eighty ninety hundred thousand million billion trillion "
+    "dozen half several"
+).split()
 _NUMBER = re.compile(
     r"(?:(?:about|around|approximately|over|under|nearly|almost|more than|less than|up to)\s+)?"
     r"(?:(?:[$£€¥]\s?)?(?:\d[\d,.]*\d|\d)(?:\s?%|\s+percent|\s+per\s+cent)?"
@@ -34,13 +37,33 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _UNIT = re.compile(r"\s*(?:[A-Za-z%]+(?:\s+(?:of|per)\s+[A-Za-z]+)?)")
-_NAME = re.compile(r"(?:[A-Z][\w'’.-]*|\d+)(?:\s+(?:of|the|de|von|van|and|&|da|del|la|le|du|al|bin|for)?\s*(?:[A-Z][\w'’.-]*|\d+))*")
+_NAME = re.compile(
+    r"(?:[A-Z][\w'’.-]*|\d+)(?:\s+(?:of|the|de|von|van|and|&|da|del|la|le|du|al|bin|for)?\s*(?:[A-Z][\w'’.-]*|\d+))*"
+)
 
 _KINDS = [
-    ("date", re.compile(r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|years|decade|century|month|day|date|time\s+period|era)\b|how\s+long\s+ago\b)", re.I)),
-    ("number", re.compile(r"^\s*(?:how\s+(?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast|often)\b|(?:what|which)\s+(?:percentage|percent|proportion|number|amount|fraction|share|size|population|speed|temperature|distance)\b)", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|years|decade|century|month|day|date|time\s+period|era)\b|how\s+long\s+ago\b)",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"^\s*(?:how\s+(?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast|often)\b|(?:what|which)\s+(?:percentage|percent|proportion|number|amount|fraction|share|size|population|speed|temperature|distance)\b)",
+            re.I,
+        ),
+    ),
     ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
-    ("place", re.compile(r"^\s*where\b|^\s*(?:in\s+)?(?:what|which)\s+(?:city|country|state|town|region|continent|place|location|county|province|island|river)\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"^\s*where\b|^\s*(?:in\s+)?(?:what|which)\s+(?:city|country|state|town|region|continent|place|location|county|province|island|river)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -85,13 +108,12 @@ def answer_span(question: str, sentence: str) -> str:
     if kind is None:
         return sentence
     q_stems = {stem(w.lower()) for w in re.findall(r"\w+", question)}
-    # Where the question's own words occur in the sentence: the answer sits near them.
-    anchors = [m.start() for m in re.finditer(r"\w+", sentence)
-               if m.group().lower() not in STOPWORDS and stem(m.group().lower()) in q_stems]
     spans = []
     for start, end in _candidates(kind, sentence):
         words = re.findall(r"\w+", sentence[start:end])
-        if not words or any(stem(w.lower()) in q_stems for w in words if w.lower() not in STOPWORDS):
+        if not words or any(
+            stem(w.lower()) in q_stems for w in words if w.lower() not in STOPWORDS
+        ):
             continue  # the question's own words are not its answer
         spans.append((start, end))
     # Only an unambiguous span is trusted; otherwise the sentence is the answer.

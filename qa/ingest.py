@@ -89,7 +89,9 @@ def ingest(
         def flush() -> None:
             # One call embeds every chunk and every sentence of the batch.
             texts = [c.text for doc, _, _ in batch for c in doc.chunks]
-            texts += [c.text[a:b] for doc, _, _ in batch for c in doc.chunks for a, b in c.sentences]
+            texts += [
+                c.text[a:b] for doc, _, _ in batch for c in doc.chunks for a, b in c.sentences
+            ]
             vectors = iter(embedder.embed_documents(texts))
             chunk_vectors = [[next(vectors) for _ in doc.chunks] for doc, _, _ in batch]
             for (doc, root, existed), chunk_vecs in zip(batch, chunk_vectors):
@@ -155,8 +157,10 @@ def reindex(
     import shutil
 
     if index.chroma_url:
-        raise UsageError("qa reindex works on an embedded index; with a Chroma server, "
-                         "ingest into a new collection instead")
+        raise UsageError(
+            "qa reindex works on an embedded index; with a Chroma server, "
+            "ingest into a new collection instead"
+        )
     index.require_documents()
     recorded = index.settings()
     if chunk is None:
@@ -171,8 +175,14 @@ def reindex(
         staging = index.directory.with_name(index.directory.name + ".reindex")
         shutil.rmtree(staging, ignore_errors=True)
         fresh = Index(staging)
-        report = ingest([r for r in roots if r.exists()], fresh, embedder, chunk,
-                        progress=progress, lock_timeout=lock_timeout)
+        report = ingest(
+            [r for r in roots if r.exists()],
+            fresh,
+            embedder,
+            chunk,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
         fresh.close()
         index.close()
         old = index.directory.with_name(index.directory.name + ".old")
@@ -196,8 +206,11 @@ def forget(paths: Sequence[str], index: Index, lock_timeout: float = 60.0) -> li
         for p in paths:
             target = Path(p).resolve()
             matches = [
-                d for d in docs
-                if Path(d["path"]) == target or _is_under(Path(d["path"]), target) or d["source"] == p
+                d
+                for d in docs
+                if Path(d["path"]) == target
+                or _is_under(Path(d["path"]), target)
+                or d["source"] == p
             ]
             if not matches:
                 raise PathNotFound(f"no indexed document at {p}")

@@ -58,7 +58,9 @@ class LocalLlamaChat(BaseChatModel):
         text = out["choices"][0]["message"]["content"] or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages, stop=None, run_manager=None, **kwargs
+    ) -> Iterator[ChatGenerationChunk]:
         for part in self.llama.create_chat_completion(
             self._messages(messages), stream=True, **self._params(stop)
         ):

@@ -49,5 +49,7 @@ def load_prompt(name: str, required: set[str] = frozenset()) -> Prompt:
         raise PromptError(f"prompt template {path} must end with a [user] section")
     prompt = Prompt(name, turns)
     if missing := required - prompt.variables():
-        raise PromptError(f"prompt template {path} lacks {', '.join('{%s}' % m for m in sorted(missing))}")
+        raise PromptError(
+            f"prompt template {path} lacks {', '.join('{%s}' % m for m in sorted(missing))}"
+        )
     return prompt

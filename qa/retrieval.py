@@ -95,7 +95,9 @@ def search(
 
     q_vec = embedder.embed_query(query)  # also scores sentences for the evidence
     dense = index.dense_query(q_vec, depth, paths) if retriever != "lexical" else []
-    lexical = index.lexical_query(content_words(query), depth, paths) if retriever != "dense" else []
+    lexical = (
+        index.lexical_query(content_words(query), depth, paths) if retriever != "dense" else []
+    )
     candidates = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
     by_sentence = retriever == "hybrid" and fusion == "sentence"
     matches = sentence_matches(query, q_vec, index, candidates) if by_sentence else {}
@@ -113,9 +115,13 @@ def search(
         wd, wl, ws, wo = SENTENCE_WEIGHTS
         scores = sorted(
             (
-                (i, wd * d.get(i, 0.0) + wl * lx.get(i, 0.0)
-                 + ws * max((m.similarity for m in matches[i]), default=0.0)
-                 + wo * max((m.overlap for m in matches[i]), default=0.0))
+                (
+                    i,
+                    wd * d.get(i, 0.0)
+                    + wl * lx.get(i, 0.0)
+                    + ws * max((m.similarity for m in matches[i]), default=0.0)
+                    + wo * max((m.overlap for m in matches[i]), default=0.0),
+                )
                 for i in candidates
             ),
             key=lambda kv: kv[1],
@@ -124,8 +130,17 @@ def search(
 
     chunks = index.get_chunks([i for i, _ in scores])
     hits = [
-        Hit(id=i, source=c.source, path=c.path, chunk=c.chunk, start=c.start, end=c.end,
-            date=c.date, text=c.text, score=round(s, 6))
+        Hit(
+            id=i,
+            source=c.source,
+            path=c.path,
+            chunk=c.chunk,
+            start=c.start,
+            end=c.end,
+            date=c.date,
+            text=c.text,
+            score=round(s, 6),
+        )
         for i, s in scores
         if (c := chunks.get(i)) is not None
     ]
@@ -184,7 +199,9 @@ def rrf(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[s
     return sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
 
 
-def weighted(rankings: list[list[tuple[str, float]]], weights: list[float]) -> list[tuple[str, float]]:
+def weighted(
+    rankings: list[list[tuple[str, float]]], weights: list[float]
+) -> list[tuple[str, float]]:
     """Min-max normalised scores combined with weights; absent from a ranking counts as 0."""
     fused: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights):
@@ -227,7 +244,10 @@ class QARetriever:
         class _Retriever(BaseRetriever):
             def _get_relevant_documents(self, query, *, run_manager=None):
                 return [
-                    Document(page_content=h.text, metadata={k: v for k, v in h.to_dict().items() if k != "text"})
+                    Document(
+                        page_content=h.text,
+                        metadata={k: v for k, v in h.to_dict().items() if k != "text"},
+                    )
                     for h in search(query, index, embedder, k, **kwargs)
                 ]
 

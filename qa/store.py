@@ -63,7 +63,7 @@ class StoredSentence:
     chunk_id: str
     start: int  # within the chunk's text
     end: int
-    vector: "object"  # numpy float32 array
+    vector: object  # numpy float32 array
 
 
 @dataclass
@@ -199,7 +199,9 @@ class Index:
         keys = ("schema", "embedding_model", "embedding_dim") if for_query else tuple(wanted)
         diff = [k for k in keys if k in wanted and have.get(k) != wanted[k]]
         if diff:
-            said = ", ".join(f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff)
+            said = ", ".join(
+                f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff
+            )
             raise IndexMismatch(
                 f"the index at {self.directory} was built with {said}; "
                 f"use the same settings, or rebuild it with `qa reindex`"
@@ -208,7 +210,8 @@ class Index:
     def record_settings(self, values: dict) -> None:
         if self.chroma_url:
             self._server("documents").upsert(
-                ids=[SETTINGS_ID], embeddings=[[1.0]],
+                ids=[SETTINGS_ID],
+                embeddings=[[1.0]],
                 metadatas=[{"settings": json.dumps(values)}],
             )
         with self.transaction():
@@ -236,7 +239,10 @@ class Index:
 
     def require_documents(self) -> None:
         self.sync()
-        if not self.exists() or self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None:
+        if (
+            not self.exists()
+            or self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+        ):
             raise EmptyIndex(f"the index at {self.directory} is empty; run `qa ingest PATH` first")
 
     def documents(self) -> list[dict]:
@@ -361,7 +367,9 @@ class Index:
         for start in range(0, len(ids), 500):
             part = list(ids[start : start + 500])
             marks = ",".join("?" * len(part))
-            found += [r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part)]
+            found += [
+                r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part)
+            ]
         return found
 
     def put_document(
@@ -412,17 +420,28 @@ class Index:
                 (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), now),
             )
             self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in new_ids])
-            self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale]
+            )
         if stale:
             self.collection.delete(ids=stale)
             with self.transaction():
                 self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in stale])
         if self.chroma_url:  # the manifest record last: it makes the document visible
             self._server("documents").upsert(
-                ids=[_doc_id(path)], embeddings=[[1.0]],
-                metadatas=[{"path": path, "source": doc.source, "root": str(root),
-                            "sha256": doc.sha256, "date": doc.date or "",
-                            "chunks": len(doc.chunks), "ingested_at": now}],
+                ids=[_doc_id(path)],
+                embeddings=[[1.0]],
+                metadatas=[
+                    {
+                        "path": path,
+                        "source": doc.source,
+                        "root": str(root),
+                        "sha256": doc.sha256,
+                        "date": doc.date or "",
+                        "chunks": len(doc.chunks),
+                        "ingested_at": now,
+                    }
+                ],
             )
         return len(fresh), len(stale)
 
@@ -440,7 +459,6 @@ class Index:
         with self.transaction():
             self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
         return len(ids)
-
 
     # -- server mode -------------------------------------------------------------------------
     def _server(self, which: str):
@@ -468,8 +486,11 @@ class Index:
         col = self._server("sentences")
         col.delete(where={"path": path})
         for start in range(0, len(ids), 1000):
-            col.upsert(ids=ids[start : start + 1000], embeddings=vecs[start : start + 1000],
-                       metadatas=metas[start : start + 1000])
+            col.upsert(
+                ids=ids[start : start + 1000],
+                embeddings=vecs[start : start + 1000],
+                metadatas=metas[start : start + 1000],
+            )
 
     def sync(self) -> None:
         """Server mode: bring the local replica up to date with the server's manifest,
@@ -497,14 +518,15 @@ class Index:
             r[0]: (r[1], r[2])
             for r in self.db.execute("SELECT path, sha256, ingested_at FROM documents")
         }
-        changed = [p for p, m in remote.items()
-                   if local.get(p) != (m["sha256"], m["ingested_at"])]
+        changed = [p for p, m in remote.items() if local.get(p) != (m["sha256"], m["ingested_at"])]
         gone = [p for p in local if p not in remote]
         with self.transaction():
             if settings is not None:
                 self.db.execute("DELETE FROM meta")
-                self.db.executemany("INSERT INTO meta(key, value) VALUES (?, ?)",
-                                    [(k, json.dumps(v)) for k, v in settings.items()])
+                self.db.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [(k, json.dumps(v)) for k, v in settings.items()],
+                )
             for p in gone:
                 self.db.execute("DELETE FROM chunks WHERE path = ?", (p,))
                 self.db.execute("DELETE FROM documents WHERE path = ?", (p,))
@@ -516,15 +538,23 @@ class Index:
             by_chunk: dict[str, list] = {}
             for meta, vec in zip(sents["metadatas"], sents["embeddings"]):
                 by_chunk.setdefault(meta["chunk_id"], []).append(
-                    (meta["start"], meta["end"], np.asarray(vec, dtype=np.float16).tobytes()))
+                    (meta["start"], meta["end"], np.asarray(vec, dtype=np.float16).tobytes())
+                )
             with self.transaction():
                 for p in batch:
                     m = remote[p]
                     self.db.execute("DELETE FROM chunks WHERE path = ?", (p,))
                     self.db.execute(
                         "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
-                        (p, m["source"], m["root"], m["sha256"], m["date"] or None,
-                         m["chunks"], m["ingested_at"]),
+                        (
+                            p,
+                            m["source"],
+                            m["root"],
+                            m["sha256"],
+                            m["date"] or None,
+                            m["chunks"],
+                            m["ingested_at"],
+                        ),
                     )
                 for cid, text, meta in zip(chunks["ids"], chunks["documents"], chunks["metadatas"]):
                     rowid = self.db.execute(

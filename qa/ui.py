@@ -23,8 +23,13 @@ def ingest_progress(enabled: bool = True):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=err, transient=True,
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("", total=None)
 
@@ -57,18 +62,33 @@ def eval_progress(enabled: bool = True):
     if not (enabled and err.is_terminal):
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         yield _EvalProgress(bar)
 
 
 def print_eval(result: dict) -> None:
     from rich.table import Table
 
-    table = Table(title=f"qa eval: {result['questions']} questions, {result['documents']} documents, "
-                  f"{result['chunks']} chunks", show_header=True)
+    table = Table(
+        title=f"qa eval: {result['questions']} questions, {result['documents']} documents, "
+        f"{result['chunks']} chunks",
+        show_header=True,
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     skip = {"questions", "documents", "chunks", "settings", "llm"}
@@ -78,13 +98,23 @@ def print_eval(result: dict) -> None:
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
     out.print(table)
     settings = ", ".join(f"{k}={v}" for k, v in result["settings"].items())
-    out.print(f"settings: {settings}" + (f", llm={result['llm']}" if "llm" in result else ""), markup=False)
+    out.print(
+        f"settings: {settings}" + (f", llm={result['llm']}" if "llm" in result else ""),
+        markup=False,
+    )
 
 
 def print_ingest_report(report) -> None:
-    parts = [f"{report.files} files", f"{report.added} added", f"{report.updated} updated",
-             f"{report.unchanged} unchanged", f"{report.removed} removed", f"{report.skipped} skipped",
-             f"{report.chunks_added} chunks added", f"{report.chunks_removed} removed"]
+    parts = [
+        f"{report.files} files",
+        f"{report.added} added",
+        f"{report.updated} updated",
+        f"{report.unchanged} unchanged",
+        f"{report.removed} removed",
+        f"{report.skipped} skipped",
+        f"{report.chunks_added} chunks added",
+        f"{report.chunks_removed} removed",
+    ]
     out.print("indexed: " + ", ".join(parts) + f" in {report.seconds:.1f}s")
     for skip in report.skipped_files:
         err.print(f"skipped {escape(skip['path'])}: {escape(skip['reason'])}")
@@ -104,8 +134,9 @@ class AnswerStream:
             from rich.text import Text
 
             # A console that wraps (the shared one soft-wraps, which Live would crop).
-            self._live = Live(Text(""), console=Console(highlight=False),
-                              refresh_per_second=15, transient=False)
+            self._live = Live(
+                Text(""), console=Console(highlight=False), refresh_per_second=15, transient=False
+            )
             self._live.__enter__()
         return self
 
@@ -151,7 +182,9 @@ def print_hits(hits) -> None:
         return
     for h in hits:
         date = f", {h.date}" if h.date else ""
-        out.print(f"{h.rank}. {h.source} (chunk {h.chunk}{date})  score {h.score:.4f}", markup=False)
+        out.print(
+            f"{h.rank}. {h.source} (chunk {h.chunk}{date})  score {h.score:.4f}", markup=False
+        )
         out.print("    " + textwrap.shorten(h.text, width=300, placeholder=" …"), markup=False)
 
 
@@ -161,7 +194,10 @@ def print_status(info: dict) -> None:
     out.print(f"chunks:    {info['chunks']}")
     s = info.get("settings") or {}
     if s:
-        out.print(f"embedding: {s.get('embedding_model')} ({s.get('embedding_dim')} dimensions)", markup=False)
+        out.print(
+            f"embedding: {s.get('embedding_model')} ({s.get('embedding_dim')} dimensions)",
+            markup=False,
+        )
         out.print(f"chunking:  {s.get('chunk_size')} characters, {s.get('chunk_overlap')} overlap")
     for d in info.get("document_list", []):
         date = f"  {d['date']}" if d.get("date") else ""
@@ -235,7 +271,9 @@ def run_chat(conversation, json_out: bool = False) -> None:
                     err.print(f"[dim]searching: {escape(standalone)}[/dim]")
                 stream = AnswerStream(enabled=interactive)
                 with stream:
-                    answer = conversation.ask(text, on_token=stream.on_token if interactive else None)
+                    answer = conversation.ask(
+                        text, on_token=stream.on_token if interactive else None
+                    )
                     stream.finish(answer.answer)
             except QAError as exc:
                 err.print(f"qa: error: {escape(str(exc))}")

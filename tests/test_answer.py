@@ -104,7 +104,11 @@ def test_prompts_load_turns_and_check_variables(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_PROMPTS", str(tmp_path))
     prompt = load_prompt("p", {"question"})
     assert prompt.messages(question="2+2") == [
-        ("system", "Be brief."), ("human", "Q: 1+1"), ("ai", "2"), ("human", "Q: 2+2")]
+        ("system", "Be brief."),
+        ("human", "Q: 1+1"),
+        ("ai", "2"),
+        ("human", "Q: 2+2"),
+    ]
     with pytest.raises(PromptError, match="question"):
         load_prompt("bad", {"question"})
     with pytest.raises(PromptError, match="cannot read"):

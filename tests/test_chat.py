@@ -39,7 +39,9 @@ def test_larger_models_condense_and_bad_rewrites_are_rejected(tmp_path, docs, em
     fake_llm.enqueue("An agreement on military-technical cooperation [1].")
     chat.ask("what did India and Russia agree on defence?")
     fake_llm.enqueue("What did India and Russia discuss about trade?")
-    assert chat.standalone("and what about trade?") == "What did India and Russia discuss about trade?"
+    assert (
+        chat.standalone("and what about trade?") == "What did India and Russia discuss about trade?"
+    )
     fake_llm.enqueue("Tell me about bread.")  # drops the follow-up's topic: not trusted
     assert chat.standalone("and what about energy?") == "what did India and Russia agree on energy?"
 
@@ -51,22 +53,30 @@ def test_chat_over_piped_stdin(fake_cli, docs, fake_llm):
         "An agreement on military-technical cooperation.",
         "Arrangements for energy and fertilisers from Russia.",
     )
-    script = "\n".join([
-        "/help",
-        "what agreement did India and Russia sign on military cooperation?",
-        "and what about energy and fertilisers?",
-        "/sources",
-        "/reset",
-        "/exit",
-        "never asked",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "/help",
+                "what agreement did India and Russia sign on military cooperation?",
+                "and what about energy and fertilisers?",
+                "/sources",
+                "/reset",
+                "/exit",
+                "never asked",
+            ]
+        )
+        + "\n"
+    )
     result = runner.invoke(app, ["chat"], input=script)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "/sources" in out  # the help text
     assert "military-technical cooperation" in out
     assert "energy and fertilisers" in out, out
-    assert "searching: what agreement did India and Russia sign on energy and fertilisers?" in result.stderr
+    assert (
+        "searching: what agreement did India and Russia sign on energy and fertilisers?"
+        in result.stderr
+    )
     assert "conversation cleared" in result.stderr
     assert "never asked" not in out
     assert len(fake_llm.calls) == 2
@@ -77,7 +87,9 @@ def test_chat_json_prints_one_object_per_answer(fake_cli, docs, fake_llm):
     runner = CliRunner()
     runner.invoke(app, ["ingest", str(docs)])
     fake_llm.enqueue("Assault rifles.")
-    result = runner.invoke(app, ["chat", "--json"], input="what did India and Russia agree on defence?\n")
+    result = runner.invoke(
+        app, ["chat", "--json"], input="what did India and Russia agree on defence?\n"
+    )
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert len(rows) == 1 and rows[0]["standalone_question"].startswith("what did India")
 

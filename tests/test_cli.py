@@ -41,7 +41,15 @@ def test_ask_json_shape(ingested, fake_llm):
     result = run("ask", QUESTION, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {"question", "answer", "abstained", "sources", "llm", "timings", "grounded"} <= data.keys()
+    assert {
+        "question",
+        "answer",
+        "abstained",
+        "sources",
+        "llm",
+        "timings",
+        "grounded",
+    } <= data.keys()
     assert data["llm"] == "local" and data["abstained"] is False
     assert set(data["sources"][0]) >= {"n", "source", "chunk", "score", "date", "text"}
     assert data["sources"][0]["source"] == "docs/summit.txt"
@@ -109,7 +117,9 @@ def test_other_embedding_model_is_refused_and_index_kept(ingested, monkeypatch):
         name = "another-model"
 
     monkeypatch.setattr(qa.cli, "_embedder", lambda: Other())
-    assert_one_line_error(run("ask", QUESTION), 1, "another-model", "fake-hash-embedder", "qa reindex")
+    assert_one_line_error(
+        run("ask", QUESTION), 1, "another-model", "fake-hash-embedder", "qa reindex"
+    )
     assert_one_line_error(run("ingest", str(ingested)), 1, "qa reindex")
     assert run("status", "--json").stdout == before
 

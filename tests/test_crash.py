@@ -2,7 +2,6 @@
 a time; a damaged index is a clear error."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -25,8 +24,21 @@ def corpus(folder, n=40):
 
 
 def ingest_cmd(folder, index, *extra):
-    return [sys.executable, "-m", "qa", "ingest", str(folder), "--index", str(index), "--json",
-            "--chunk-size", "300", "--chunk-overlap", "30", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "qa",
+        "ingest",
+        str(folder),
+        "--index",
+        str(index),
+        "--json",
+        "--chunk-size",
+        "300",
+        "--chunk-overlap",
+        "30",
+        *extra,
+    ]
 
 
 def state(index_dir):
@@ -49,7 +61,9 @@ def test_sigkill_at_several_points_then_rerun_matches_one_clean_run(tmp_path):
 
     for delay in (0.8, 1.5, 2.2, 3.0):
         target = tmp_path / f"killed-{delay}"
-        proc = subprocess.Popen(ingest_cmd(folder, target), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            ingest_cmd(folder, target), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -68,11 +82,16 @@ def test_a_second_writer_waits_then_fails_clearly_while_readers_work(tmp_path):
     lock = Index(index).write_lock()
     try:
         t = time.monotonic()
-        busy = subprocess.run(ingest_cmd(folder, index, "--lock-timeout", "1"), capture_output=True, text=True)
+        busy = subprocess.run(
+            ingest_cmd(folder, index, "--lock-timeout", "1"), capture_output=True, text=True
+        )
         assert busy.returncode == 1 and time.monotonic() - t >= 1
         assert "another qa process is writing" in busy.stderr
-        read = subprocess.run([sys.executable, "-m", "qa", "search", "topic 15", "--index", str(index), "--json"],
-                              capture_output=True, text=True)
+        read = subprocess.run(
+            [sys.executable, "-m", "qa", "search", "topic 15", "--index", str(index), "--json"],
+            capture_output=True,
+            text=True,
+        )
         assert read.returncode == 0 and json.loads(read.stdout.splitlines()[0])["source"]
     finally:
         lock.release()
@@ -86,8 +105,11 @@ def test_a_damaged_index_names_the_repair(tmp_path):
     for extra in ("qa.sqlite3-wal", "qa.sqlite3-shm"):
         (index / extra).unlink(missing_ok=True)
     db.write_bytes(b"this is not a database" * 100)
-    out = subprocess.run([sys.executable, "-m", "qa", "search", "topic", "--index", str(index)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "search", "topic", "--index", str(index)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert "cannot be read" in out.stderr and "qa ingest" in out.stderr

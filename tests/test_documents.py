@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from qa.config import ChunkSettings
@@ -68,8 +66,10 @@ def test_binary_empty_and_unknown_files_are_skipped_with_a_reason(tmp_path):
 
 def test_html_keeps_only_text(tmp_path):
     f = tmp_path / "p.html"
-    f.write_text("<html><head><style>p{}</style><script>var x=1</script></head>"
-                 "<body><h1>Title</h1><p>Hello <b>world</b>.</p></body></html>")
+    f.write_text(
+        "<html><head><style>p{}</style><script>var x=1</script></head>"
+        "<body><h1>Title</h1><p>Hello <b>world</b>.</p></body></html>"
+    )
     text = read_document(f, tmp_path).text
     assert "Hello world." in text and "Title" in text
     assert "var x" not in text and "p{}" not in text
@@ -116,7 +116,10 @@ def _minimal_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return out
 
 

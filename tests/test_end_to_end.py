@@ -49,7 +49,8 @@ def test_local_model_answers_the_example_question_with_a_citation(seed_index):
 
 def test_an_unrelated_question_is_abstained_on(seed_index):
     result = CliRunner().invoke(
-        app, ["ask", "Who won the football world cup in 2014?", "--index", str(seed_index), "--json"]
+        app,
+        ["ask", "Who won the football world cup in 2014?", "--index", str(seed_index), "--json"],
     )
     data = json.loads(result.stdout)
     assert data["abstained"] and data["sources"] == []
@@ -68,9 +69,23 @@ def openai_server():
 
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(local_model_path()),
-         "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2", "--n_ctx", "2048"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(local_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model_alias",
+            "smollm2",
+            "--n_ctx",
+            "2048",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -103,7 +118,12 @@ def test_installed_command_runs_offline(seed_index):
     qa = shutil.which("qa", path=os.path.dirname(sys.executable))
     assert qa, "the qa command is not installed next to this Python"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    out = subprocess.run([qa, "search", "assault rifles", "--index", str(seed_index), "--json"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [qa, "search", "assault rifles", "--index", str(seed_index), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "600,000" in json.loads(out.stdout.splitlines()[0])["text"]

@@ -8,7 +8,14 @@ import qa.retrieval
 from qa.cli import app
 from qa.errors import UsageError
 from qa.evaluate import (
-    contains_gold, evaluate, exact_match, f1, load_squad, normalize_answer, percentile, pick,
+    contains_gold,
+    evaluate,
+    exact_match,
+    f1,
+    load_squad,
+    normalize_answer,
+    percentile,
+    pick,
 )
 from qa.retrieval import Hit
 from qa.store import Index
@@ -58,8 +65,10 @@ def test_recall_and_mrr_by_hand(monkeypatch, tmp_path, embedder):
     }
 
     def fake_search_documents(question, index, embedder, k, **kw):
-        return [Hit(id=s, source=s, path=s, chunk=0, start=0, end=0, date=None, text="", score=0)
-                for s in rankings[question]]
+        return [
+            Hit(id=s, source=s, path=s, chunk=0, start=0, end=0, date=None, text="", score=0)
+            for s in rankings[question]
+        ]
 
     monkeypatch.setattr(qa.retrieval, "search_documents", fake_search_documents)
     index = Index(tmp_path / "ix")
@@ -72,13 +81,27 @@ def test_recall_and_mrr_by_hand(monkeypatch, tmp_path, embedder):
 
 
 def test_eval_command_on_the_fixture(fake_cli, fake_llm):
-    result = CliRunner().invoke(app, ["eval", str(FIXTURE), "--answers", "--llm", "extractive", "--json"])
+    result = CliRunner().invoke(
+        app, ["eval", str(FIXTURE), "--answers", "--llm", "extractive", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["questions"], data["documents"]) == (5, 3)
-    for key in ("mrr", "recall@1", "recall@3", "recall@5", "recall@10", "exact_match", "f1",
-                "contains_gold", "abstain_rate_answerable", "abstain_rate_unanswerable",
-                "latency_p50_s", "latency_p95_s", "chunks"):
+    for key in (
+        "mrr",
+        "recall@1",
+        "recall@3",
+        "recall@5",
+        "recall@10",
+        "exact_match",
+        "f1",
+        "contains_gold",
+        "abstain_rate_answerable",
+        "abstain_rate_unanswerable",
+        "latency_p50_s",
+        "latency_p95_s",
+        "chunks",
+    ):
         assert key in data
     assert data["recall@1"] == 1.0  # each question names its paragraph's words
     # extractive answers are whole sentences: they contain the gold span

@@ -24,9 +24,16 @@ def test_question_kinds(question, kind):
     "question,sentence,span",
     [
         ("When did Etna erupt?", "Etna erupted in March 2021 with lava.", "March 2021"),
-        ("How many rifles were ordered?", "The contract covers more than 600,000 assault rifles.",
-         "more than 600,000 assault"),
-        ("Who kicked the field goal?", "The field goal was kicked by Brandon McManus.", "Brandon McManus"),
+        (
+            "How many rifles were ordered?",
+            "The contract covers more than 600,000 assault rifles.",
+            "more than 600,000 assault",
+        ),
+        (
+            "Who kicked the field goal?",
+            "The field goal was kicked by Brandon McManus.",
+            "Brandon McManus",
+        ),
         ("Where did Putin travel in June?", "Putin travelled to Geneva in June.", "Geneva"),
     ],
 )
@@ -39,4 +46,7 @@ def test_ambiguous_or_untyped_questions_get_the_sentence():
     assert answer_span("When did Etna erupt?", s) == s  # two dates: not trusted
     assert answer_span("What is Etna?", s) == s
     # a number the question already names is not its answer
-    assert answer_span("How many times did it erupt in 2021?", "It erupted in 2021.") == "It erupted in 2021."
+    assert (
+        answer_span("How many times did it erupt in 2021?", "It erupted in 2021.")
+        == "It erupted in 2021."
+    )

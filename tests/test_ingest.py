@@ -38,7 +38,9 @@ def test_changed_and_deleted_files_are_synced(tmp_path, docs, embedder):
     assert sources == ["docs/bread.txt", "docs/summit.txt"]
     sql, fts, chroma = counts(index)
     assert sql == fts == chroma
-    texts = " ".join(c.text for c in index.get_chunks(index.chunk_ids(str(docs / "bread.txt"))).values())
+    texts = " ".join(
+        c.text for c in index.get_chunks(index.chunk_ids(str(docs / "bread.txt"))).values()
+    )
     assert "Rye" in texts and "Sourdough" not in texts
 
 
@@ -57,7 +59,9 @@ def test_skipped_files_are_reported_not_fatal(tmp_path, docs, embedder):
     report = ingest([docs], Index(tmp_path / "ix"), embedder)
     assert report.added == 3
     assert sorted((s["path"].split("/")[-1], s["reason"]) for s in report.skipped_files) == [
-        ("blob.bin", "binary file"), ("empty.txt", "empty")]
+        ("blob.bin", "binary file"),
+        ("empty.txt", "empty"),
+    ]
 
 
 def test_missing_path_is_refused_before_anything_is_written(tmp_path, embedder):
@@ -106,8 +110,12 @@ def test_vectors_of_an_uncommitted_document_are_recovered(tmp_path, docs, embedd
     index = Index(tmp_path / "ix")
     ingest([docs], index, embedder)
     index.db.execute("INSERT INTO pending(id) VALUES ('orphan')")
-    index.collection.upsert(ids=["orphan"], embeddings=[embedder.embed_query("x y")],
-                            documents=["x"], metadatas=[{"path": "/gone"}])
+    index.collection.upsert(
+        ids=["orphan"],
+        embeddings=[embedder.embed_query("x y")],
+        documents=["x"],
+        metadatas=[{"path": "/gone"}],
+    )
     report = ingest([docs], index, embedder)
     assert report.unchanged == 3
     sql, fts, chroma = counts(index)
@@ -124,7 +132,10 @@ def test_reindex_rebuilds_with_new_chunk_settings(tmp_path, docs, embedder):
     rebuilt = Index(tmp_path / "ix")
     assert rebuilt.settings()["chunk_size"] == 150
     assert sorted(d["source"] for d in rebuilt.documents()) == [
-        "docs/bread.txt", "docs/summit.txt", "docs/volcano.md"]
+        "docs/bread.txt",
+        "docs/summit.txt",
+        "docs/volcano.md",
+    ]
     sql, fts, chroma = counts(rebuilt)
     assert sql == fts == chroma > report.chunks_added - 1
     assert not (tmp_path / "ix.reindex").exists() and not (tmp_path / "ix.old").exists()

@@ -38,7 +38,17 @@ def test_documents_are_not_crowded_out_by_one_documents_chunks(index, embedder):
 
 def test_diversify_puts_each_documents_best_chunk_first():
     def hit(doc, i):
-        return Hit(id=f"{doc}{i}", source=doc, path=doc, chunk=i, start=0, end=1, date=None, text="", score=0)
+        return Hit(
+            id=f"{doc}{i}",
+            source=doc,
+            path=doc,
+            chunk=i,
+            start=0,
+            end=1,
+            date=None,
+            text="",
+            score=0,
+        )
 
     ranked = [hit("a", 0), hit("a", 1), hit("a", 2), hit("b", 0), hit("c", 0)]
     assert [h.id for h in diversify(ranked)] == ["a0", "b0", "c0", "a1", "a2"]

@@ -28,8 +28,18 @@ def chroma_server(tmp_path):
     chroma = Path(sys.executable).parent / "chroma"
     port = _free_port()
     proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -49,8 +59,13 @@ def chroma_server(tmp_path):
 def qa(*args, replica, url):
     """`qa` in its own process, as on its own machine (its own replica folder)."""
     env = {**os.environ, "QA_CHROMA_URL": url, "QA_INDEX": str(replica)}
-    return subprocess.Popen([sys.executable, "-m", "qa", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "qa", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def run(*args, replica, url):
@@ -66,7 +81,9 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
     b.mkdir()
     shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", a / "summit.txt")
     for i in range(6):
-        (b / f"note{i}.txt").write_text(f"Note {i}: the volcano Etna erupted {i + 2} times this year.")
+        (b / f"note{i}.txt").write_text(
+            f"Note {i}: the volcano Etna erupted {i + 2} times this year."
+        )
     first = qa("ingest", str(a), "--json", replica=tmp_path / "r1", url=chroma_server)
     second = qa("ingest", str(b), "--json", replica=tmp_path / "r2", url=chroma_server)
     for proc in (first, second):
@@ -76,16 +93,38 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
     assert status["documents"] == 7
     assert status["index"] == chroma_server
 
-    answer = json.loads(run("ask", "what did India and Russia agree on defence?", "--llm", "extractive",
-                            "--json", replica=tmp_path / "r3", url=chroma_server))
+    answer = json.loads(
+        run(
+            "ask",
+            "what did India and Russia agree on defence?",
+            "--llm",
+            "extractive",
+            "--json",
+            replica=tmp_path / "r3",
+            url=chroma_server,
+        )
+    )
     assert answer["sources"][0]["source"] == "a/summit.txt"
-    hits = [json.loads(line) for line in run("search", "Etna erupted 4 times", "--json", "-k", "1",
-                                             replica=tmp_path / "r1", url=chroma_server).splitlines()]
+    hits = [
+        json.loads(line)
+        for line in run(
+            "search",
+            "Etna erupted 4 times",
+            "--json",
+            "-k",
+            "1",
+            replica=tmp_path / "r1",
+            url=chroma_server,
+        ).splitlines()
+    ]
     assert hits[0]["source"] == "b/note2.txt"
 
     # A change by one client reaches the others.
     run("forget", str(b), replica=tmp_path / "r2", url=chroma_server)
-    assert json.loads(run("status", "--json", replica=tmp_path / "r1", url=chroma_server))["documents"] == 1
+    assert (
+        json.loads(run("status", "--json", replica=tmp_path / "r1", url=chroma_server))["documents"]
+        == 1
+    )
 
 
 def test_an_unreachable_server_is_one_line(tmp_path):
