@@ -22,7 +22,7 @@ from .documents import (
 from .errors import PathNotFound, UsageError
 from .store import Index, embedding_settings
 
-EMBED_BATCH = 64  # chunks embedded together, across documents
+EMBED_BATCH = 256  # chunks embedded and written together, across documents
 
 
 @dataclass
@@ -94,9 +94,11 @@ def ingest(
             ]
             vectors = iter(embedder.embed_documents(texts))
             chunk_vectors = [[next(vectors) for _ in doc.chunks] for doc, _, _ in batch]
-            for (doc, root, existed), chunk_vecs in zip(batch, chunk_vectors):
-                sentence_vecs = [[next(vectors) for _ in c.sentences] for c in doc.chunks]
-                added, removed = index.put_document(doc, root, chunk_vecs, sentence_vecs)
+            items = [
+                (doc, root, chunk_vecs, [[next(vectors) for _ in c.sentences] for c in doc.chunks])
+                for (doc, root, _), chunk_vecs in zip(batch, chunk_vectors)
+            ]
+            for (_, _, existed), (added, removed) in zip(batch, index.put_documents(items)):
                 report.chunks_added += added
                 report.chunks_removed += removed
                 if existed:

@@ -372,65 +372,76 @@ class Index:
             ]
         return found
 
-    def put_document(
-        self, doc, root: Path, embeddings: list[list[float]], sentence_vectors: list[list]
-    ) -> tuple[int, int]:
-        """Add or replace one document; returns (chunks added, chunks removed).
+    def put_documents(self, items: list[tuple]) -> list[tuple[int, int]]:
+        """Add or replace documents; returns (chunks added, chunks removed) for each.
 
-        `embeddings` has a vector per chunk; `sentence_vectors` a list per chunk with a
-        vector per sentence of it.
+        Each item is (doc, root, chunk vectors, sentence vectors): a vector per chunk, and
+        for each chunk a vector per sentence of it. The vectors of a whole batch go to
+        Chroma in one call.
         """
         import numpy as np
 
-        path = str(doc.path)
-        old_ids = set(self.chunk_ids(path))
-        new_ids = [c.id for c in doc.chunks]
-        fresh = [i for i, c in enumerate(doc.chunks) if c.id not in old_ids]
+        plans = []
+        for doc, root, embeddings, sentence_vectors in items:
+            path = str(doc.path)
+            old_ids = set(self.chunk_ids(path))
+            new_ids = [c.id for c in doc.chunks]
+            fresh = [i for i, c in enumerate(doc.chunks) if c.id not in old_ids]
+            stale = sorted(old_ids - set(new_ids))
+            plans.append((doc, root, embeddings, sentence_vectors, path, new_ids, fresh, stale))
+        fresh_ids = [p[5][i] for p in plans for i in p[6]]
+        all_stale = [i for p in plans for i in p[7]]
         with self.transaction():
             self.db.executemany(
-                "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(new_ids[i],) for i in fresh]
+                "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in fresh_ids]
             )
-        if fresh:
-            self.collection.upsert(
-                ids=[new_ids[i] for i in fresh],
-                embeddings=[embeddings[i] for i in fresh],
-                documents=[doc.chunks[i].text for i in fresh],
-                metadatas=[_chunk_metadata(doc, doc.chunks[i]) for i in fresh],
-            )
-        stale = sorted(old_ids - set(new_ids))
+        if fresh_ids:
+            vectors = [p[2][i] for p in plans for i in p[6]]
+            texts = [p[0].chunks[i].text for p in plans for i in p[6]]
+            metas = [_chunk_metadata(p[0], p[0].chunks[i]) for p in plans for i in p[6]]
+            for at in range(0, len(fresh_ids), 5000):
+                self.collection.upsert(
+                    ids=fresh_ids[at : at + 5000],
+                    embeddings=vectors[at : at + 5000],
+                    documents=texts[at : at + 5000],
+                    metadatas=metas[at : at + 5000],
+                )
         now = time.time()
         if self.chroma_url:
-            self._server_put_sentences(doc, sentence_vectors)
+            for doc, _, _, sentence_vectors, *_ in plans:
+                self._server_put_sentences(doc, sentence_vectors)
         with self.transaction():
-            self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
-            for c, vectors in zip(doc.chunks, sentence_vectors):
-                rowid = self.db.execute(
-                    "INSERT INTO chunks(id, path, chunk, start, end, text) VALUES (?,?,?,?,?,?)",
-                    (c.id, path, c.chunk, c.start, c.end, c.text),
-                ).lastrowid
-                self.db.executemany(
-                    "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
-                    [
-                        (rowid, s0, s1, np.asarray(v, dtype=np.float16).tobytes())
-                        for (s0, s1), v in zip(c.sentences, vectors)
-                    ],
+            for doc, root, _, sentence_vectors, path, new_ids, _, stale in plans:
+                self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
+                for c, vectors in zip(doc.chunks, sentence_vectors):
+                    rowid = self.db.execute(
+                        "INSERT INTO chunks(id, path, chunk, start, end, text) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (c.id, path, c.chunk, c.start, c.end, c.text),
+                    ).lastrowid
+                    self.db.executemany(
+                        "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
+                        [
+                            (rowid, s0, s1, np.asarray(v, dtype=np.float16).tobytes())
+                            for (s0, s1), v in zip(c.sentences, vectors)
+                        ],
+                    )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
+                    (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), now),
                 )
-            self.db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?)",
-                (path, doc.source, str(root), doc.sha256, doc.date, len(doc.chunks), now),
-            )
-            self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in new_ids])
-            self.db.executemany(
-                "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale]
-            )
-        if stale:
-            self.collection.delete(ids=stale)
+                self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in new_ids])
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO pending(id) VALUES (?)", [(i,) for i in stale]
+                )
+        if all_stale:
+            self.collection.delete(ids=all_stale)
             with self.transaction():
-                self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in stale])
-        if self.chroma_url:  # the manifest record last: it makes the document visible
+                self.db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in all_stale])
+        if self.chroma_url:  # the manifest records last: they make the documents visible
             self._server("documents").upsert(
-                ids=[_doc_id(path)],
-                embeddings=[[1.0]],
+                ids=[_doc_id(p[4]) for p in plans],
+                embeddings=[[1.0] for _ in plans],
                 metadatas=[
                     {
                         "path": path,
@@ -441,9 +452,10 @@ class Index:
                         "chunks": len(doc.chunks),
                         "ingested_at": now,
                     }
+                    for doc, root, *_, path, _, _, _ in plans
                 ],
             )
-        return len(fresh), len(stale)
+        return [(len(p[6]), len(p[7])) for p in plans]
 
     def remove_document(self, path: str) -> int:
         ids = self.chunk_ids(path)
