@@ -64,3 +64,12 @@ def test_empty_query_and_empty_index_are_clear_errors(tmp_path, embedder, index)
         search("  ", index, embedder)
     with pytest.raises(EmptyIndex, match="qa ingest"):
         search("anything", Index(tmp_path / "empty"), embedder)
+
+
+def test_langchain_retriever_returns_documents_with_metadata(index, embedder):
+    from qa.retrieval import QARetriever
+
+    docs = QARetriever(index, embedder, k=2).invoke("When did Mount Etna erupt?")
+    assert len(docs) == 2
+    assert docs[0].metadata["source"] == "docs/volcano.md"
+    assert "Etna" in docs[0].page_content and "text" not in docs[0].metadata
