@@ -1,6 +1,10 @@
+import contextlib
 import hashlib
 import math
 import shutil
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,34 @@ class FakeEmbedder(Embeddings):
 
     def embed_query(self, text):
         return self._vec(text)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(cmd: list[str], ready_url: str, timeout: float = 60):
+    """Start a server process, wait until `ready_url` answers, stop it afterwards."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{cmd[0]} {cmd[1]} did not start")
+                time.sleep(0.3)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 @pytest.fixture(autouse=True)

@@ -3,18 +3,15 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
 
-from .conftest import SEEDS
+from .conftest import SEEDS, free_port, server
 
 pytestmark = pytest.mark.slow
 QUESTION = "what did India and Russia agree on defence?"
@@ -56,52 +53,30 @@ def test_an_unrelated_question_is_abstained_on(seed_index):
     assert data["abstained"] and data["sources"] == []
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def openai_server():
     """llama-cpp-python's OpenAI-compatible server with the bundled model, on loopback."""
     from qa.llms import local_model_path
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(local_model_path()),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--model_alias",
-            "smollm2",
-            "--n_ctx",
-            "2048",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("llama_cpp.server did not start")
-                time.sleep(0.5)
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(local_model_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model_alias",
+        "smollm2",
+        "--n_ctx",
+        "2048",
+    ]
+    with server(cmd, f"{url}/models"):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_openai_backend_against_a_real_server(seed_index, openai_server, monkeypatch):

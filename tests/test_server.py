@@ -3,57 +3,34 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import SEEDS
+from .conftest import SEEDS, free_port, server
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
     chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("chroma run did not start")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    cmd = [
+        str(chroma),
+        "run",
+        "--path",
+        str(tmp_path / "server"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with server(cmd, f"{url}/api/v2/heartbeat"):
+        yield url
 
 
 def qa(*args, replica, url):
@@ -128,7 +105,7 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
 
 
 def test_an_unreachable_server_is_one_line(tmp_path):
-    proc = qa("status", replica=tmp_path / "r", url=f"http://127.0.0.1:{_free_port()}")
+    proc = qa("status", replica=tmp_path / "r", url=f"http://127.0.0.1:{free_port()}")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1
     assert err.strip().startswith("qa: error: cannot reach the Chroma server at http://127.0.0.1:")
