@@ -400,13 +400,7 @@ def reindex(
         recorded = store.settings() if store.exists() else {}
         chunk = ChunkSettings(
             chunk_size or recorded.get("chunk_size", DEFAULT_CHUNK_SIZE),
-            DEFAULT_CHUNK_OVERLAP
-            if chunk_overlap is None and chunk_size
-            else (
-                chunk_overlap
-                if chunk_overlap is not None
-                else recorded.get("chunk_overlap", DEFAULT_CHUNK_OVERLAP)
-            ),
+            DEFAULT_CHUNK_OVERLAP if chunk_overlap is None else chunk_overlap,
         )
     with ingest_progress(enabled=not json_out) as progress:
         report = run_reindex(

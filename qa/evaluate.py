@@ -198,16 +198,12 @@ def evaluate(
         progress(len(questions), len(questions))
 
     info = index.info()
-    answerable = [r for r in ranks]
     result = {
         "questions": len(questions),
         "documents": info.documents,
         "chunks": info.chunks,
-        "mrr": _mean([1.0 / r if r else 0.0 for r in answerable]),
-        **{
-            f"recall@{n}": _mean([1.0 if r and r <= n else 0.0 for r in answerable])
-            for n in RECALL_AT
-        },
+        "mrr": _mean([1.0 / r if r else 0.0 for r in ranks]),
+        **{f"recall@{n}": _mean([1.0 if r and r <= n else 0.0 for r in ranks]) for n in RECALL_AT},
         "settings": {"retriever": retriever, "k": k, **info.settings},
     }
     if answers:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.embeddings import Embeddings
 
 from .errors import UsageError
-from .store import Index, embedding_settings
+from .store import Index, StoredChunk, embedding_settings
 from .text import content_words, stems
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
@@ -99,8 +99,9 @@ def search(
         index.lexical_query(content_words(query), depth, paths) if retriever != "dense" else []
     )
     candidates = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+    chunks = index.get_chunks(candidates)
     by_sentence = retriever == "hybrid" and fusion == "sentence"
-    matches = sentence_matches(query, q_vec, index, candidates) if by_sentence else {}
+    matches = sentence_matches(query, q_vec, index, chunks) if by_sentence else {}
 
     if retriever == "dense":
         scores = dense
@@ -128,7 +129,6 @@ def search(
             reverse=True,
         )
 
-    chunks = index.get_chunks([i for i, _ in scores])
     hits = [
         Hit(
             id=i,
@@ -146,7 +146,7 @@ def search(
     ]
     hits = diversify(hits)[:k]
     if with_sentences and not by_sentence:
-        matches = sentence_matches(query, q_vec, index, [h.id for h in hits])
+        matches = sentence_matches(query, q_vec, index, {h.id: chunks[h.id] for h in hits})
     for rank, hit in enumerate(hits, 1):
         hit.rank = rank
         hit.sentences = matches.get(hit.id, []) if with_sentences else []
@@ -154,7 +154,7 @@ def search(
 
 
 def sentence_matches(
-    query: str, q_vec: list[float], index: Index, chunk_ids: list[str]
+    query: str, q_vec: list[float], index: Index, chunks: dict[str, StoredChunk]
 ) -> dict[str, list[SentenceMatch]]:
     """Each candidate chunk's sentences scored against the question.
 
@@ -163,13 +163,13 @@ def sentence_matches(
     """
     import numpy as np
 
+    chunk_ids = list(chunks)
     stored = index.sentences(chunk_ids)
-    texts = index.get_chunks(chunk_ids)
     q = np.asarray(q_vec, dtype=np.float32)
     q /= np.linalg.norm(q) or 1.0
     q_stems = stems(query)
-    spans = [(cid, s) for cid in chunk_ids for s in stored.get(cid, []) if cid in texts]
-    sent_stems = [stems(texts[cid].text[s.start : s.end]) for cid, s in spans]
+    spans = [(cid, s) for cid in chunk_ids for s in stored.get(cid, [])]
+    sent_stems = [stems(chunks[cid].text[s.start : s.end]) for cid, s in spans]
     n = len(spans)
     idf = {t: math.log(1 + (n + 1) / (1 + sum(t in ss for ss in sent_stems))) for t in q_stems}
     total = sum(idf.values())

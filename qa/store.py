@@ -263,36 +263,33 @@ class Index:
     def chunk_ids(self, path: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path = ?", (path,))]
 
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        out: dict[str, StoredChunk] = {}
+    def _rows_in(self, sql: str, ids: Sequence[str]):
+        """Rows of `sql`, whose `{marks}` is an IN list over `ids` (in batches of 500)."""
         for start in range(0, len(ids), 500):
             part = list(ids[start : start + 500])
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                "SELECT c.id, c.path, d.source, c.chunk, c.start, c.end, c.text, d.date "
-                f"FROM chunks c JOIN documents d ON d.path = c.path WHERE c.id IN ({marks})",
-                part,
-            )
-            for row in rows:
-                out[row[0]] = StoredChunk(*row)
-        return out
+            yield from self.db.execute(sql.format(marks=",".join("?" * len(part))), part)
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        rows = self._rows_in(
+            "SELECT c.id, c.path, d.source, c.chunk, c.start, c.end, c.text, d.date "
+            "FROM chunks c JOIN documents d ON d.path = c.path WHERE c.id IN ({marks})",
+            ids,
+        )
+        return {row[0]: StoredChunk(*row) for row in rows}
 
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
         """The sentence spans and vectors of these chunks."""
         import numpy as np
 
         out: dict[str, list[StoredSentence]] = {i: [] for i in chunk_ids}
-        for start in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[start : start + 500])
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(
-                "SELECT c.id, s.start, s.end, s.vec FROM sentences s JOIN chunks c "
-                f"ON c.rowid = s.chunk WHERE c.id IN ({marks}) ORDER BY s.rowid",
-                part,
-            )
-            for cid, s0, s1, blob in rows:
-                vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
-                out[cid].append(StoredSentence(cid, s0, s1, vec))
+        rows = self._rows_in(
+            "SELECT c.id, s.start, s.end, s.vec FROM sentences s JOIN chunks c "
+            "ON c.rowid = s.chunk WHERE c.id IN ({marks}) ORDER BY s.rowid",
+            chunk_ids,
+        )
+        for cid, s0, s1, blob in rows:
+            vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+            out[cid].append(StoredSentence(cid, s0, s1, vec))
         return out
 
     def paths_matching(self, source_glob: str | None, since: str | None, until: str | None):
@@ -364,14 +361,7 @@ class Index:
         return len(orphans)
 
     def get_chunk_ids_present(self, ids: Sequence[str]) -> list[str]:
-        found: list[str] = []
-        for start in range(0, len(ids), 500):
-            part = list(ids[start : start + 500])
-            marks = ",".join("?" * len(part))
-            found += [
-                r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part)
-            ]
-        return found
+        return [r[0] for r in self._rows_in("SELECT id FROM chunks WHERE id IN ({marks})", ids)]
 
     def put_documents(self, items: list[tuple]) -> list[tuple[int, int]]:
         """Add or replace documents; returns (chunks added, chunks removed) for each.
