@@ -12,6 +12,7 @@ from langchain_core.embeddings import Embeddings
 from .config import ChunkSettings
 from .documents import (
     DEFAULT_MAX_FILE_MB,
+    Chunk,
     Document,
     Skip,
     chunk_document,
@@ -43,6 +44,18 @@ class IngestReport:
 
 
 Progress = Callable[[str, int, int], None]  # (current file, done, total)
+
+
+def embed_chunks(embedder: Embeddings, chunks: list[Chunk]) -> tuple[list, list[list]]:
+    """Chunk vectors and, per chunk, one vector per sentence. An embedder that can pool
+    spans (`embed_with_spans`) embeds each sentence once and pools the chunk vectors from
+    them; any other embeds the chunks and then every sentence."""
+    if hasattr(embedder, "embed_with_spans"):
+        return embedder.embed_with_spans([c.text for c in chunks], [c.sentences for c in chunks])
+    texts = [c.text for c in chunks] + [c.text[a:b] for c in chunks for a, b in c.sentences]
+    vectors = iter(embedder.embed_documents(texts))
+    chunk_vecs = [next(vectors) for _ in chunks]
+    return chunk_vecs, [[next(vectors) for _ in c.sentences] for c in chunks]
 
 
 def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
@@ -87,16 +100,17 @@ def ingest(
         batch: list[tuple[Document, Path, bool]] = []
 
         def flush() -> None:
-            # One call embeds every chunk and every sentence of the batch.
-            texts = [c.text for doc, _, _ in batch for c in doc.chunks]
-            texts += [
-                c.text[a:b] for doc, _, _ in batch for c in doc.chunks for a, b in c.sentences
-            ]
-            vectors = iter(embedder.embed_documents(texts))
-            chunk_vectors = [[next(vectors) for _ in doc.chunks] for doc, _, _ in batch]
+            chunks = [c for doc, _, _ in batch for c in doc.chunks]
+            chunk_vecs, sentence_vecs = embed_chunks(embedder, chunks)
+            vectors, sentences = iter(chunk_vecs), iter(sentence_vecs)
             items = [
-                (doc, root, chunk_vecs, [[next(vectors) for _ in c.sentences] for c in doc.chunks])
-                for (doc, root, _), chunk_vecs in zip(batch, chunk_vectors)
+                (
+                    doc,
+                    root,
+                    [next(vectors) for _ in doc.chunks],
+                    [next(sentences) for _ in doc.chunks],
+                )
+                for doc, root, _ in batch
             ]
             for (_, _, existed), (added, removed) in zip(batch, index.put_documents(items)):
                 report.chunks_added += added
