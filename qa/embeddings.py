@@ -182,31 +182,6 @@ class OnnxEmbeddings(Embeddings):
             out[batch] = _mean_pool(hidden, mask)
         return out.tolist()
 
-    def embed_with_spans(
-        self, texts: list[str], spans: list[list[tuple[int, int]]]
-    ) -> tuple[list[list[float]], list[list[list[float]]]]:
-        """Vectors for each text and for each of its character spans (its sentences), from
-        one pass over the spans: each distinct span is embedded alone, and a text's vector
-        is the mean of all its spans' tokens (a text without spans is embedded whole).
-
-        Embedding the sentences and then the chunks again costs twice the tokens; pooling
-        costs 0.007 MRR on the development set (bench/RESULTS.md)."""
-        import numpy as np
-
-        pieces = list(dict.fromkeys(t[a:b] for t, s in zip(texts, spans) for a, b in s)) + [
-            t for t, s in zip(texts, spans) if not s
-        ]
-        row = {p: i for i, p in enumerate(pieces)}  # a sentence repeated by overlap: once
-        sums = np.zeros((len(pieces), self.dimension), dtype=np.float32)
-        for batch, hidden, mask in self._hidden_states(pieces):
-            sums[batch] = (hidden * mask[..., None].astype(np.float32)).sum(1)
-        text_vecs, span_vecs = [], []
-        for text, text_spans in zip(texts, spans):
-            rows = [row[text[a:b]] for a, b in text_spans]
-            text_vecs.append(_unit(sums[rows or [row[text]]].sum(0)).tolist())
-            span_vecs.append([_unit(sums[r]).tolist() for r in rows])
-        return text_vecs, span_vecs
-
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
@@ -217,12 +192,6 @@ def _mean_pool(hidden, mask):
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-
-
-def _unit(vector):
-    import numpy as np
-
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def export_onnx(source: Path, target: Path) -> None:

@@ -47,15 +47,15 @@ Progress = Callable[[str, int, int], None]  # (current file, done, total)
 
 
 def embed_chunks(embedder: Embeddings, chunks: list[Chunk]) -> tuple[list, list[list]]:
-    """Chunk vectors and, per chunk, one vector per sentence. An embedder that can pool
-    spans (`embed_with_spans`) embeds each sentence once and pools the chunk vectors from
-    them; any other embeds the chunks and then every sentence."""
-    if hasattr(embedder, "embed_with_spans"):
-        return embedder.embed_with_spans([c.text for c in chunks], [c.sentences for c in chunks])
+    """Chunk vectors and, per chunk, one vector per sentence, from one call to the embedder.
+    A text that occurs twice (a sentence in the overlap of two chunks) is embedded once."""
     texts = [c.text for c in chunks] + [c.text[a:b] for c in chunks for a, b in c.sentences]
-    vectors = iter(embedder.embed_documents(texts))
-    chunk_vecs = [next(vectors) for _ in chunks]
-    return chunk_vecs, [[next(vectors) for _ in c.sentences] for c in chunks]
+    distinct = list(dict.fromkeys(texts))
+    vector = dict(zip(distinct, embedder.embed_documents(distinct)))
+    return (
+        [vector[c.text] for c in chunks],
+        [[vector[c.text[a:b]] for a, b in c.sentences] for c in chunks],
+    )
 
 
 def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:

@@ -593,9 +593,6 @@ def embedding_settings(embedder) -> dict:
         "schema": SCHEMA_VERSION,
         "embedding_model": getattr(embedder, "name", type(embedder).__name__),
         "embedding_dim": getattr(embedder, "dimension", None),
-        # chunk vectors pooled from their sentences' tokens, or the chunk embedded whole:
-        # one index holds one kind
-        "chunk_vectors": "sentences" if hasattr(embedder, "embed_with_spans") else "whole",
     }
 
 

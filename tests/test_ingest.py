@@ -2,7 +2,7 @@ import pytest
 
 from qa.config import ChunkSettings
 from qa.errors import IndexMismatch, PathNotFound
-from qa.ingest import forget, ingest
+from qa.ingest import embed_chunks, forget, ingest
 from qa.store import Index
 
 
@@ -139,3 +139,27 @@ def test_reindex_rebuilds_with_new_chunk_settings(tmp_path, docs, embedder):
     sql, fts, chroma = counts(rebuilt)
     assert sql == fts == chroma > report.chunks_added - 1
     assert not (tmp_path / "ix.reindex").exists() and not (tmp_path / "ix.old").exists()
+
+
+def test_a_sentence_in_two_overlapping_chunks_is_embedded_once(embedder):
+    from qa.documents import Chunk
+
+    shared = "The leaders also discussed trade and energy."
+    first = f"India signed a rifle contract. {shared}"
+    second = f"{shared} Football is popular in Brazil."
+    chunks = [
+        Chunk("a", first, 0, 0, len(first), [(0, 30), (31, len(first))]),
+        Chunk(
+            "b", second, 1, 31, 31 + len(second), [(0, len(shared)), (len(shared) + 1, len(second))]
+        ),
+    ]
+    seen = []
+    real = embedder.embed_documents
+    embedder.embed_documents = lambda texts: seen.extend(texts) or real(texts)
+
+    chunk_vecs, sentence_vecs = embed_chunks(embedder, chunks)
+
+    assert sorted(seen) == sorted({first, second, shared, first[:30], second[len(shared) + 1 :]})
+    assert chunk_vecs == [embedder.embed_query(first), embedder.embed_query(second)]
+    assert sentence_vecs[0][1] == sentence_vecs[1][0] == embedder.embed_query(shared)
+    assert sentence_vecs[1][1] == embedder.embed_query("Football is popular in Brazil.")
