@@ -97,7 +97,7 @@ class OnnxEmbeddings(Embeddings):
         # nothing there (no padding); float runs are fastest in batches of ~8
         self.batch_size = batch_size or (1 if quantized else 8)
         self.quantized = quantized
-        self.name = EMBEDDING_MODEL + (" (int8, per channel)" if quantized else "")
+        self.name = INT8_NAME if quantized else EMBEDDING_MODEL
         self._session = None
         self._pool: list | None = None
         self._tokenizer = None
@@ -262,6 +262,12 @@ def quantized_copy(target: Path) -> Path:
 
 
 EMBEDDERS = ("int8", "onnx", "torch")
+INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"
+
+
+def embedder_choice(model_name: str) -> str | None:
+    """The QA_EMBEDDER value that gives the embedding model an index was built with."""
+    return {INT8_NAME: "int8", EMBEDDING_MODEL: "onnx"}.get(model_name)
 
 
 def default_embedder() -> Embeddings:

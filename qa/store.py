@@ -202,9 +202,16 @@ class Index:
             said = ", ".join(
                 f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff
             )
+            same = "use the same settings"
+            if "embedding_model" in diff:
+                from .embeddings import embedder_choice
+
+                choice = embedder_choice(have.get("embedding_model", ""))
+                if choice:
+                    same = f"use the same model (QA_EMBEDDER={choice})"
             raise IndexMismatch(
                 f"the index at {self.directory} was built with {said}; "
-                f"use the same settings, or rebuild it with `qa reindex`"
+                f"{same}, or rebuild it with `qa reindex`"
             )
 
     def record_settings(self, values: dict) -> None:

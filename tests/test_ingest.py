@@ -80,6 +80,22 @@ def test_other_chunk_settings_are_refused_and_the_index_kept(tmp_path, docs, emb
     assert counts(index) == before
 
 
+def test_another_embedding_model_is_refused_naming_the_setting_that_matches(
+    tmp_path, docs, embedder
+):
+    from qa.config import EMBEDDING_MODEL
+    from qa.embeddings import INT8_NAME
+    from qa.ingest import index_settings
+
+    index = Index(tmp_path / "ix")
+    embedder.name = EMBEDDING_MODEL  # as an index built with the float embedder
+    ingest([docs], index, embedder, ChunkSettings(300, 30))
+    embedder.name = INT8_NAME
+    wanted = index_settings(embedder, ChunkSettings(300, 30))
+    with pytest.raises(IndexMismatch, match=r"QA_EMBEDDER=onnx\), or rebuild it with `qa reindex`"):
+        index.check_settings(wanted, for_query=True)
+
+
 def test_metadata_source_date_and_offsets(tmp_path, docs, embedder):
     index = Index(tmp_path / "ix")
     ingest([docs], index, embedder)
