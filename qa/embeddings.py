@@ -8,6 +8,7 @@ the reference implementation; both give the same vectors to within float roundin
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -256,7 +257,16 @@ def quantized_copy(target: Path) -> Path:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             tmp = out.with_suffix(".tmp")
-            quantize_dynamic(str(target), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+            # it logs advice through the root logger, which would also install a handler
+            root, handlers = logging.getLogger(), logging.getLogger().handlers[:]
+            logging.disable(logging.WARNING)
+            try:
+                quantize_dynamic(
+                    str(target), str(tmp), weight_type=QuantType.QInt8, per_channel=True
+                )
+            finally:
+                logging.disable(logging.NOTSET)
+                root.handlers[:] = handlers
             os.replace(tmp, out)
     return out
 
