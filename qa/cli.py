@@ -73,7 +73,7 @@ ChromaOpt = Annotated[
         help="Use a Chroma server (http://HOST:PORT) for vectors [env QA_CHROMA_URL].",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of text.")]
 KOpt = Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages to retrieve.")]
 LLMOpt = Annotated[
     str,
@@ -159,6 +159,7 @@ def ingest(
         bool,
         typer.Option(
             "--prune/--no-prune",
+            metavar="",
             help="Remove documents whose files were deleted from an ingested folder.",
         ),
     ] = True,
@@ -254,7 +255,7 @@ def search(
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per passage.")
+        bool, typer.Option("--json", metavar="", help="Print one JSON object per passage.")
     ] = False,
 ):
     """Show the passages that match a query, ranked, with scores (no LLM).
@@ -292,7 +293,7 @@ def chat(
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per answer.")
+        bool, typer.Option("--json", metavar="", help="Print one JSON object per answer.")
     ] = False,
 ):
     """Chat with your documents: follow-ups are understood in context.
@@ -322,7 +323,7 @@ def status(
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     documents: Annotated[
-        bool, typer.Option("--documents", help="List the indexed documents.")
+        bool, typer.Option("--documents", metavar="", help="List the indexed documents.")
     ] = False,
     json_out: JsonOpt = False,
 ):
@@ -426,7 +427,9 @@ def eval_(
     answers: Annotated[
         bool,
         typer.Option(
-            "--answers", help="Also generate answers: exact match, F1, abstention, latency."
+            "--answers",
+            metavar="",
+            help="Also generate answers: exact match, F1, abstention, latency.",
         ),
     ] = False,
     llm: LLMOpt = "local",
@@ -509,7 +512,10 @@ def _version(value: bool):
 @app.callback()
 def _main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", metavar="", callback=_version, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ):
     """Ask questions of your own documents, with cited answers from a local model."""
