@@ -1,7 +1,7 @@
 """Scale: ingest ~100,000 chunks generated from the development set, then measure peak
 memory, warm retrieval latency and an unchanged re-ingest. Appends to bench/RESULTS.md.
 
-    python bench/scale.py [TARGET_CHUNKS]      (default 100000; ~45 min on 2 cores)
+    python bench/scale.py [TARGET_CHUNKS]      (default 100000; ~17 min on 2 cores)
 """
 
 import json
