@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -99,8 +98,7 @@ class OnnxEmbeddings(Embeddings):
         self.batch_size = batch_size or (1 if quantized else 8)
         self.quantized = quantized
         self.name = INT8_NAME if quantized else EMBEDDING_MODEL
-        self._session = None
-        self._pool: list | None = None
+        self._sessions: list = []  # single-threaded, one per core at most, made on demand
         self._tokenizer = None
         self._model_file = ""
 
@@ -123,64 +121,57 @@ class OnnxEmbeddings(Embeddings):
         tokenizer.enable_truncation(MAX_TOKENS)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._tokenizer = tokenizer
-        self._session = self._new_session(os.cpu_count() or 1)
 
-    def _new_session(self, threads: int):
+    def _session(self, k: int):
+        """The k-th single-threaded session. Cores working on different batches beat cores
+        splitting each matrix on batches this small (1.3x, bench/RESULTS.md); a query needs
+        only the first session."""
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        return ort.InferenceSession(self._model_file, options, providers=["CPUExecutionProvider"])
-
-    def _workers(self) -> list:
-        """One single-threaded session per core: on small batches, cores working on
-        different batches beat cores splitting each matrix (measured 1.3x, bench/RESULTS.md)."""
-        if self._pool is None:
-            self._pool = [self._new_session(1) for _ in range(max(1, os.cpu_count() or 1))]
-        return self._pool
-
-    def _hidden_states(self, texts: list[str]) -> Iterator[tuple[list[int], object, object]]:
-        """Yield (indices, token states, mask) per batch, shortest texts first
-        (less padding), batches spread over one single-threaded session per core."""
-        import numpy as np
-
-        if self._session is None:
-            self._load()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
-
-        def run(session, batch):
-            encoded = self._tokenizer.encode_batch([texts[i] for i in batch])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            return batch, session.run(None, feed)[0], mask
-
-        if len(batches) == 1:
-            yield run(self._session, batches[0])
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        sessions = self._workers()
-        with ThreadPoolExecutor(len(sessions)) as pool:
-            # onnxruntime releases the GIL; each worker owns one session
-            jobs = [
-                pool.submit(lambda k: [run(sessions[k], b) for b in batches[k :: len(sessions)]], k)
-                for k in range(len(sessions))
-            ]
-            for job in jobs:
-                yield from job.result()
+        while len(self._sessions) <= k:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self._sessions.append(
+                ort.InferenceSession(self._model_file, options, providers=["CPUExecutionProvider"])
+            )
+        return self._sessions[k]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         import numpy as np
 
         if not texts:
             return []
+        if self._tokenizer is None:
+            self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
+        batches = [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for batch, hidden, mask in self._hidden_states(texts):
-            out[batch] = _mean_pool(hidden, mask)
+
+        def run(k: int) -> None:  # batches k, k + workers, ... on session k
+            session = self._session(k)
+            for batch in batches[k::workers]:
+                encoded = self._tokenizer.encode_batch([texts[i] for i in batch])
+                ids = np.array([e.ids for e in encoded], dtype=np.int64)
+                mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+                feed = {
+                    "input_ids": ids,
+                    "attention_mask": mask,
+                    "token_type_ids": np.zeros_like(ids),
+                }
+                out[batch] = _mean_pool(session.run(None, feed)[0], mask)
+
+        workers = min(len(batches), os.cpu_count() or 1)
+        if workers == 1:
+            run(0)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            for k in range(workers):  # sessions are made here, not in the threads
+                self._session(k)
+            with ThreadPoolExecutor(workers) as pool:  # onnxruntime releases the GIL
+                list(pool.map(run, range(workers)))
         return out.tolist()
 
     def embed_query(self, text: str) -> list[float]:
