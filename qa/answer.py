@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.embeddings import Embeddings
 
 from .errors import QAError, UsageError
-from .extract import answer_span
+from .extract import answer_span, phrase_for
 from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit, search
@@ -60,7 +60,7 @@ class Answer:
     answer: str
     abstained: bool
     grounded: bool
-    answer_from: str  # model | evidence | none
+    answer_from: str  # model | span (quoted from the evidence) | evidence | none
     sources: list[Source]
     evidence: list[dict]
     llm: str
@@ -152,18 +152,19 @@ def ask(
         return finish(NOT_FOUND, True, False, "none", [])
 
     _number(evidence)
+    best = evidence[0]
     if spec.backend == "extractive" and chat_model is None:
-        best = evidence[0]
         span = answer_span(question, best.text)
-        return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
+        return finish(
+            f"{span} [{best.n}]", False, True, "span" if span != best.text else "evidence", [best]
+        )
 
     if spec.small and chat_model is None:
         # A date, number, name or place the evidence holds unambiguously is a better
         # answer than the tiny model's paraphrase of it.
-        best = evidence[0]
         span = answer_span(question, best.text)
         if span != best.text:
-            return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
+            return finish(f"{span} [{best.n}]", False, True, "span", [best])
 
     model = chat_model if chat_model is not None else make_chat_model(spec)
     prompt = (
@@ -177,7 +178,10 @@ def ask(
         else "\n".join(f"[{e.n}] {e.text}" for e in evidence)
     )
     t = time.perf_counter()
-    raw = _generate(model, prompt.messages(context=context, question=question), spec, on_token)
+    # The bundled model's words are not shown (only the phrase they point at), so they
+    # are not streamed either.
+    stream = None if spec.small else on_token
+    raw = _generate(model, prompt.messages(context=context, question=question), spec, stream)
     timings["generate"] = time.perf_counter() - t
 
     reply = _clean(raw)
@@ -185,9 +189,15 @@ def ask(
         return finish(NOT_FOUND, True, False, "none", [])
     reply, cited = _cite(reply, evidence)
     used = [e for e in evidence if e.n in cited]
-    if is_grounded(reply, used) and adds_to(reply, question):
+    grounded = is_grounded(reply, used) and adds_to(reply, question)
+    if spec.small:
+        # The bundled model points at the answer rather than writes it: its reply is
+        # shown as the phrase of the evidence sentence it names, quoted, or not at all.
+        phrase = phrase_for(_CITATION.sub(" ", reply), question, best.text) if grounded else None
+        if phrase:
+            return finish(f"{phrase} [{best.n}]", False, True, "span", [best])
+    elif grounded:
         return finish(_renumber(reply, used), False, True, "model", used)
-    best = evidence[0]
     return finish(_renumber(f"{best.text} [{best.n}]", [best]), False, False, "evidence", [best])
 
 

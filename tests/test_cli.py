@@ -58,11 +58,11 @@ def test_ask_json_shape(ingested, fake_llm):
 
 
 def test_ask_text_lists_sources_after_the_answer(ingested, fake_llm):
-    fake_llm.enqueue("An agreement on military-technical cooperation [1].")
+    fake_llm.enqueue("Assault rifles.")
     result = run("ask", QUESTION)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "An agreement on military-technical cooperation [1]."
+    assert "600,000 assault rifles" in lines[0] and lines[0].endswith("[1]")
     assert any(line.startswith("[1] docs/summit.txt (chunk") for line in lines)
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.extract import answer_span, question_kind
+from qa.extract import answer_span, phrase_for, phrases, question_kind
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,32 @@ def test_ambiguous_or_untyped_questions_get_the_sentence():
         answer_span("How many times did it erupt in 2021?", "It erupted in 2021.")
         == "It erupted in 2021."
     )
+
+
+SUMMIT = (
+    "That the two sides signed an agreement on military-technical cooperation for the next "
+    "decade and finalised a contract for making more than 600,000 assault rifles."
+)
+
+
+def test_phrases_lie_between_the_questions_words():
+    q = "What did India and Russia agree on military cooperation?"
+    got = [SUMMIT[a:b] for a, b in phrases(q, SUMMIT)]
+    # "agreement" is the question's "agree"; stopwords are trimmed; "600,000" stays whole.
+    assert got == [
+        "two sides signed",
+        "military-technical",
+        "next decade and finalised a contract for making more than 600,000 assault rifles",
+    ]
+
+
+def test_phrase_for_quotes_the_phrase_a_reply_points_at():
+    q = "What did India and Russia agree on military cooperation?"
+    assert phrase_for("They agreed on 600,000 rifles.", q, SUMMIT).endswith(
+        "600,000 assault rifles"
+    )
+    assert phrase_for("Military-technical.", q, SUMMIT) == "military-technical"
+    # New words spread over two phrases, words the sentence lacks, or none at all: no phrase.
+    assert phrase_for("The two sides and 600,000 rifles.", q, SUMMIT) is None
+    assert phrase_for("Tanks and submarines.", q, SUMMIT) is None
+    assert phrase_for("India and Russia agreed.", q, SUMMIT) is None
