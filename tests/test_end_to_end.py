@@ -42,6 +42,9 @@ def test_local_model_answers_the_example_question_with_a_citation(seed_index):
     assert "[1]" in data["answer"]
     assert data["sources"][0]["source"] == "seeds/000_367919e9dc5d7af7.txt"
     assert data["sources"][0]["date"] == "2021-12-07"
+    # The bundled model's answer is quoted from the document, never its own wording.
+    assert data["answer_from"] in ("span", "evidence")
+    assert data["answer"].removesuffix(" [1]") in data["sources"][0]["quote"]
 
 
 def test_an_unrelated_question_is_abstained_on(seed_index):
