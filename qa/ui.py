@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import textwrap
 
@@ -165,13 +166,33 @@ def print_answer(answer, streamed: bool = False) -> None:
     if answer.sources:
         out.print()
         out.print("[bold]Sources[/bold]")
-        print_sources(answer.sources)
+        print_sources(answer.sources, _focus(answer))
 
 
-def print_sources(sources) -> None:
+_CITED = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
+
+
+def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
+    """`quote` shortened to `width` characters, keeping `focus` (an answer quoted from it)
+    in view: a phrase from the end of a long sentence is shown with the words before it."""
+    at = quote.find(focus) if focus else -1
+    if at < 0 or at + len(focus) <= width - 2:
+        return textwrap.shorten(quote, width=width, placeholder=" …")
+    # Start late enough for the focus to end in view, with up to 40 characters before it.
+    begin = min(at, max(at + len(focus) - (width - 4), at - 40))
+    begin = quote.rfind(" ", 0, begin) + 1 if begin > 0 else 0
+    lead = "… " if begin else ""
+    return lead + textwrap.shorten(quote[begin:], width=width - len(lead), placeholder=" …")
+
+
+def _focus(answer) -> str | None:
+    return _CITED.sub("", answer.answer) if answer.answer_from == "span" else None
+
+
+def print_sources(sources, focus: str | None = None) -> None:
     for s in sources:
         date = f", {s.date}" if s.date else ""
-        quote = textwrap.shorten(s.quote, width=160, placeholder=" …")
+        quote = excerpt(s.quote, focus)
         out.print(f"[{s.n}] {escape(s.source)} (chunk {s.chunk}{date})", markup=False)
         out.print(f"    “{quote}”", markup=False)
 
@@ -257,7 +278,9 @@ def run_chat(conversation, json_out: bool = False) -> None:
                     err.print("conversation cleared")
                 elif command == "/sources":
                     if conversation.turns and conversation.turns[-1].sources:
-                        print_sources(conversation.turns[-1].sources)
+                        print_sources(
+                            conversation.turns[-1].sources, _focus(conversation.turns[-1])
+                        )
                     else:
                         err.print("no sources yet")
                 elif command == "/help":

@@ -148,3 +148,14 @@ def test_debug_shows_the_traceback(ingested, monkeypatch):
     monkeypatch.setenv("QA_DEBUG", "1")
     result = run("ask", QUESTION, "--llm", "openai:gpt", "--base-url", "http://127.0.0.1:9")
     assert result.exit_code != 0 and result.exception is not None
+
+
+def test_a_quoted_answer_stays_in_view_in_its_shortened_source():
+    from qa.ui import excerpt
+
+    quote = " ".join(f"word{i}" for i in range(60)) + " the Taliban at the end."
+    assert excerpt(quote).endswith(" …") and "Taliban" not in excerpt(quote)
+    shown = excerpt(quote, focus="the Taliban")
+    assert shown.startswith("… ") and "the Taliban" in shown and len(shown) <= 160
+    # A focus near the start changes nothing.
+    assert excerpt(quote, focus="word1") == excerpt(quote)
