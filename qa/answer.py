@@ -16,7 +16,7 @@ from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit, search
 from .store import Index
-from .text import content_words, stem, stems
+from .text import CITATION, content_words, stem, stems, uncited
 
 NOT_FOUND = "I couldn't find that in the indexed documents."
 DEFAULT_MIN_SCORE = 0.68  # abstains on ~4% of answerable development questions (bench/RESULTS.md)
@@ -27,7 +27,6 @@ _MODEL_DECLINES = re.compile(
     r"can'?t answer|unable to answer|does not (?:say|mention|contain)",
     re.IGNORECASE,
 )
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 @dataclass
@@ -153,18 +152,15 @@ def ask(
 
     _number(evidence)
     best = evidence[0]
-    if spec.backend == "extractive" and chat_model is None:
-        span = answer_span(question, best.text)
-        return finish(
-            f"{span} [{best.n}]", False, True, "span" if span != best.text else "evidence", [best]
-        )
-
-    if spec.small and chat_model is None:
+    extractive = spec.backend == "extractive" and chat_model is None
+    if extractive or (spec.small and chat_model is None):
         # A date, number, name or place the evidence holds unambiguously is a better
-        # answer than the tiny model's paraphrase of it.
+        # answer than the tiny model's paraphrase of it; without a model, so is the sentence.
         span = answer_span(question, best.text)
         if span != best.text:
             return finish(f"{span} [{best.n}]", False, True, "span", [best])
+        if extractive:
+            return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
 
     model = chat_model if chat_model is not None else make_chat_model(spec)
     prompt = (
@@ -193,7 +189,7 @@ def ask(
     if spec.small:
         # The bundled model points at the answer rather than writes it: its reply is
         # shown as the phrase of the evidence sentence it names, quoted, or not at all.
-        phrase = phrase_for(_CITATION.sub(" ", reply), question, best.text) if grounded else None
+        phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
         if phrase:
             return finish(f"{phrase} [{best.n}]", False, True, "span", [best])
     elif grounded:
@@ -203,7 +199,7 @@ def ask(
 
 def is_grounded(answer: str, evidence: list[Evidence], threshold: float = 0.6) -> bool:
     """Most of the answer's content words, and all its numbers, occur in the evidence."""
-    text = _CITATION.sub(" ", answer)
+    text = uncited(answer)
     support = " ".join(e.text for e in evidence)
     words = content_words(text)
     if not words:
@@ -220,7 +216,7 @@ def adds_to(answer: str, question: str) -> bool:
     Gemini veterans' does not answer 'How many missions were flown by the Mercury and
     Gemini veterans?'."""
     asked = stems(question)
-    return any(stem(w) not in asked for w in content_words(_CITATION.sub(" ", answer)))
+    return any(stem(w) not in asked for w in content_words(uncited(answer)))
 
 
 def _generate(model, messages, spec: LLMSpec, on_token) -> str:
@@ -262,9 +258,9 @@ def _cite(reply: str, evidence: list[Evidence]) -> tuple[str, list[int]]:
         nums = [n for n in (int(x) for x in re.split(r"\s*,\s*", m.group(1))) if n in valid]
         return "[" + ", ".join(map(str, nums)) + "]" if nums else ""
 
-    text = re.sub(r"\s+([.,;:!?])", r"\1", _CITATION.sub(keep, reply)).strip()
+    text = re.sub(r"\s+([.,;:!?])", r"\1", CITATION.sub(keep, reply)).strip()
     text = re.sub(r"\s{2,}", " ", text)
-    cited = [int(x) for m in _CITATION.finditer(text) for x in re.split(r"\s*,\s*", m.group(1))]
+    cited = [int(x) for m in CITATION.finditer(text) for x in re.split(r"\s*,\s*", m.group(1))]
     if not cited:
         reply_stems = stems(text)
         best = max(evidence, key=lambda e: (len(reply_stems & stems(e.text)), e.score))
@@ -276,10 +272,10 @@ def _cite(reply: str, evidence: list[Evidence]) -> tuple[str, list[int]]:
 def _renumber(text: str, used: list[Evidence]) -> str:
     """Number the cited sources 1, 2, … in the order they are first cited."""
     order: dict[int, int] = {}
-    for m in _CITATION.finditer(text):
+    for m in CITATION.finditer(text):
         for x in re.split(r"\s*,\s*", m.group(1)):
             order.setdefault(int(x), len(order) + 1)
-    text = _CITATION.sub(
+    text = CITATION.sub(
         lambda m: (
             "[" + ", ".join(str(order[int(x)]) for x in re.split(r"\s*,\s*", m.group(1))) + "]"
         ),

@@ -38,8 +38,10 @@ def bundled_model_path() -> str:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("QA_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "qa" if not os.environ.get("QA_CACHE") else Path(base)
+    """`QA_CACHE`, else `qa/` in the XDG cache folder."""
+    if os.environ.get("QA_CACHE"):
+        return Path(os.environ["QA_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -102,16 +104,12 @@ class OnnxEmbeddings(Embeddings):
         self._tokenizer = None
         self._model_file = ""
 
-    def onnx_file(self) -> Path:
-        source = Path(self._path or bundled_model_path())
-        stat = (source / "model.safetensors").stat()
-        return cache_dir() / "onnx" / f"all-MiniLM-L6-v2-{stat.st_size}-{int(stat.st_mtime)}.onnx"
-
     def _load(self) -> None:
         from tokenizers import Tokenizer
 
         source = Path(self._path or bundled_model_path())
-        target = self.onnx_file()
+        stat = (source / "model.safetensors").stat()  # a new model file, a new export
+        target = cache_dir() / "onnx" / f"all-MiniLM-L6-v2-{stat.st_size}-{int(stat.st_mtime)}.onnx"
         if not target.exists():
             export_onnx(source, target)
         if self.quantized:

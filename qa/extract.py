@@ -178,12 +178,12 @@ def phrase_for(reply: str, question: str, sentence: str, cover: float = 0.8) -> 
         return None
     best, held = None, 0
     for start, end in phrases(question, sentence):
-        tokens = [
-            (m.start(), m.end())
-            for m in _TOKEN.finditer(sentence, start, end)
-            if said & {stem(w) for w in words(m.group())}
-        ]
         n = len(said & {stem(w) for w in words(sentence[start:end])})
         if n > held:
-            best, held = sentence[tokens[0][0] : tokens[-1][1]], n
-    return best if best is not None and held >= cover * len(said) else None
+            hits = [
+                m
+                for m in _TOKEN.finditer(sentence, start, end)
+                if said & {stem(w) for w in words(m.group())}
+            ]
+            best, held = sentence[hits[0].start() : hits[-1].end()], n
+    return best if held >= cover * len(said) else None

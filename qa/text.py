@@ -16,6 +16,14 @@ STOPWORDS = frozenset(
     yourselves also s t don many much one ones whose""".split()
 )
 
+CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3]
+
+
+def uncited(text: str) -> str:
+    """`text` without its citation marks."""
+    return CITATION.sub(" ", text).strip()
+
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n{2,}")
 

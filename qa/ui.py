@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import sys
 import textwrap
 
 from rich.console import Console
 from rich.markup import escape
+
+from .text import uncited
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -169,9 +170,6 @@ def print_answer(answer, streamed: bool = False) -> None:
         print_sources(answer.sources, _focus(answer))
 
 
-_CITED = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
-
-
 def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
     """`quote` shortened to `width` characters, keeping `focus` (an answer quoted from it)
     in view: a phrase from the end of a long sentence is shown with the words before it."""
@@ -186,7 +184,7 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
 
 
 def _focus(answer) -> str | None:
-    return _CITED.sub("", answer.answer) if answer.answer_from == "span" else None
+    return uncited(answer.answer) if answer.answer_from == "span" else None
 
 
 def print_sources(sources, focus: str | None = None) -> None:
