@@ -18,10 +18,33 @@ from typer.core import TyperGroup
 from . import __version__
 from .config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_K
 from .errors import QAError, UsageError
+from .text import clean
 
 
 class _Group(TyperGroup):
     """Turns library errors into one line on stderr and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors (a bad option value, a missing argument) in one line, not a box."""
+        try:
+            from typer._click.exceptions import ClickException  # typer vendors click
+        except ImportError:  # pragma: no cover - older typer
+            from click import ClickException
+
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0  # an exit code, when a command exited
+        except ClickException as exc:
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) else "qa"
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"qa: error: {clean(message)} (see `{where} --help`)", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            typer.echo("qa: interrupted", err=True)
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
     def invoke(self, ctx: typer.Context):
         try:
@@ -29,7 +52,7 @@ class _Group(TyperGroup):
         except QAError as exc:
             if os.environ.get("QA_DEBUG") == "1":
                 raise
-            typer.echo(f"qa: error: {exc}", err=True)
+            typer.echo(f"qa: error: {clean(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             typer.echo("qa: interrupted", err=True)
@@ -40,7 +63,7 @@ class _Group(TyperGroup):
             ):
                 raise  # usage errors and exits are click's to report
             typer.echo(
-                f"qa: unexpected error: {type(exc).__name__}: {exc} "
+                f"qa: unexpected error: {type(exc).__name__}: {clean(str(exc))} "
                 f"(set QA_DEBUG=1 for the traceback)",
                 err=True,
             )
@@ -58,7 +81,7 @@ app = typer.Typer(
 )
 
 IndexOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--index",
         envvar="QA_INDEX",
@@ -109,14 +132,50 @@ MinScoreOpt = Annotated[
 ]
 
 
-def _index(index: Path | None, chroma_url: str | None):
+def _index(index: str | None, chroma_url: str | None):
     from .config import default_index_dir, offline_environment
     from .store import Index
 
     offline_environment()
+    if index is not None and not index.strip():
+        raise UsageError("--index is empty; name a folder")
+    folder = Path(index).expanduser() if index else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(f"--index {folder} is a file, not a folder")
     if chroma_url:  # --index then names the local replica's folder
-        return Index(index, chroma_url=chroma_url)
-    return Index(index or default_index_dir())
+        return Index(folder, chroma_url=_check_url(chroma_url))
+    return Index(folder or default_index_dir())
+
+
+def _check_url(url: str) -> str:
+    from urllib.parse import urlparse
+
+    try:
+        parts = urlparse(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise UsageError(f"--chroma-url {url!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--chroma-url {url!r} is not a URL like http://HOST:PORT")
+    return url
+
+
+def _text_argument(value: str, what: str) -> str:
+    """A question or query as text: bytes that are not UTF-8 (a terminal in another
+    encoding) are read as cp1252, as in documents; an empty or overlong one is refused."""
+    from .config import MAX_QUESTION_CHARS
+
+    try:
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        value = value.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+    if not value.strip():
+        raise UsageError(f"the {what} is empty")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise UsageError(
+            f"the {what} is {len(value):,} characters long; at most {MAX_QUESTION_CHARS:,} are read"
+        )
+    return value
 
 
 def _embedder():
@@ -127,16 +186,27 @@ def _embedder():
 
 def _filters(source, since, until):
     from .retrieval import Filters
+    from .text import iso_date
 
     for value, flag in ((since, "--since"), (until, "--until")):
-        if value is not None:
-            import datetime
-
-            try:
-                datetime.date.fromisoformat(value)
-            except ValueError:
-                raise UsageError(f"{flag}: {value!r} is not a date (YYYY-MM-DD)") from None
+        if value is not None and iso_date(value) is None:
+            raise UsageError(f"{flag}: {value!r} is not a date (YYYY-MM-DD)")
     return Filters(source=source, since=since, until=until)
+
+
+def _chunk_settings(store, size: int | None, overlap: int | None):
+    """The chunk settings asked for; what is not given is as the index records (else the
+    default). None when nothing is given: the library then uses the recorded ones."""
+    if size is None and overlap is None:
+        return None
+    from .config import ChunkSettings
+    from .ingest import recorded_chunk_settings
+
+    recorded = recorded_chunk_settings(store) or ChunkSettings()
+    return ChunkSettings(
+        recorded.size if size is None else size,
+        recorded.overlap if overlap is None else overlap,
+    )
 
 
 def _print_json(obj) -> None:
@@ -151,10 +221,19 @@ def ingest(
     ] = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
-    chunk_size: Annotated[int, typer.Option(help="Characters per chunk.")] = DEFAULT_CHUNK_SIZE,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Characters per chunk [default: as the index records, else {DEFAULT_CHUNK_SIZE}]."
+        ),
+    ] = None,
     chunk_overlap: Annotated[
-        int, typer.Option(help="Characters shared by neighbouring chunks.")
-    ] = DEFAULT_CHUNK_OVERLAP,
+        int | None,
+        typer.Option(
+            help="Characters shared by neighbouring chunks "
+            f"[default: as the index records, else {DEFAULT_CHUNK_OVERLAP}]."
+        ),
+    ] = None,
     prune: Annotated[
         bool,
         typer.Option(
@@ -171,17 +250,18 @@ def ingest(
 
     Example: qa ingest seeds/ ~/notes
     """
-    from .config import ChunkSettings, default_seeds_dir
+    from .config import default_seeds_dir
     from .ingest import ingest as run_ingest
     from .ui import ingest_progress
 
     store = _index(index, chroma_url)
+    chunk = _chunk_settings(store, chunk_size, chunk_overlap)
     with ingest_progress(enabled=not json_out) as progress:
         report = run_ingest(
             paths or [default_seeds_dir()],
             store,
             _embedder(),
-            ChunkSettings(chunk_size, chunk_overlap),
+            chunk,
             prune=prune,
             max_file_mb=max_file_mb,
             progress=progress,
@@ -220,8 +300,7 @@ def ask(
     from .ui import AnswerStream, print_answer
 
     spec = LLMSpec.parse(llm, base_url)
-    if not question.strip():
-        raise UsageError("the question is empty")
+    question = _text_argument(question, "question")
     store = _index(index, chroma_url)
     store.require_documents()
     stream = AnswerStream(enabled=not json_out and sys.stdout.isatty())
@@ -264,8 +343,7 @@ def search(
     """
     from .retrieval import search as run_search
 
-    if not query.strip():
-        raise UsageError("the query is empty")
+    query = _text_argument(query, "query")
     store = _index(index, chroma_url)
     store.require_documents()
     hits = run_search(
@@ -391,18 +469,11 @@ def reindex(
 
     Example: qa reindex --chunk-size 600
     """
-    from .config import ChunkSettings
     from .ingest import reindex as run_reindex
     from .ui import ingest_progress, print_ingest_report
 
     store = _index(index, None)
-    chunk = None
-    if chunk_size is not None or chunk_overlap is not None:
-        recorded = store.settings() if store.exists() else {}
-        chunk = ChunkSettings(
-            chunk_size or recorded.get("chunk_size", DEFAULT_CHUNK_SIZE),
-            DEFAULT_CHUNK_OVERLAP if chunk_overlap is None else chunk_overlap,
-        )
+    chunk = _chunk_settings(store, chunk_size, chunk_overlap)
     with ingest_progress(enabled=not json_out) as progress:
         report = run_reindex(
             store, _embedder(), chunk, progress=progress, lock_timeout=lock_timeout
@@ -522,4 +593,7 @@ def _main(
 
 
 def main() -> None:
+    from .config import offline_environment
+
+    offline_environment()  # before any library that could phone home is imported
     app()

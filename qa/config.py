@@ -16,11 +16,17 @@ EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100
 DEFAULT_K = 4
+# Longer questions are refused: the bundled model's 2,048-token window must hold the
+# question, the evidence and the answer, and the embedder reads 256 tokens.
+MAX_QUESTION_CHARS = 2000
 
 
 def offline_environment() -> None:
     """Nothing may reach a model hub or a telemetry endpoint."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # onnxruntime's own telemetry (a DNS lookup of mobile.events.data.microsoft.com and a
+    # database under ~/.cache/Microsoft); read when onnxruntime loads, so set before.
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

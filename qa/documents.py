@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ChunkSettings
-from .text import sentences
+from .text import iso_date, sentences
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -117,9 +117,17 @@ def _pdf_text(path: Path) -> str:
         from pypdf import PdfReader
     except ImportError as exc:  # pragma: no cover - pypdf is a dependency
         raise Skip("PDF support needs pypdf (pip install pypdf)") from exc
+    import logging
+    import warnings
+
+    # pypdf reports recoverable damage through logging and warnings; a readable PDF is
+    # read, an unreadable one is listed as skipped, and stderr stays quiet either way.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(str(path))
-        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(str(path))
+            return "\n\n".join(page.extract_text() or "" for page in reader.pages)
     except Exception as exc:
         raise Skip(f"unreadable PDF ({type(exc).__name__})") from exc
 
@@ -163,7 +171,7 @@ def _looks_textual(data: bytes) -> bool:
 def split_date(text: str) -> tuple[str | None, str, int]:
     """A leading `date YYYY-MM-DD` line: (date, the text without it, where that text starts)."""
     m = _DATE_HEADER.match(text)
-    if not m:
+    if not m or iso_date(m.group(1)) is None:  # "date 2022-02-30" is text, not a date
         return None, text, 0
     return m.group(1), text[m.end() :], m.end()
 

@@ -40,8 +40,12 @@ def bundled_model_path() -> str:
 def cache_dir() -> Path:
     """`QA_CACHE`, else `qa/` in the XDG cache folder."""
     if os.environ.get("QA_CACHE"):
-        return Path(os.environ["QA_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+        path = Path(os.environ["QA_CACHE"]).expanduser()
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"the cache folder {path} (QA_CACHE) is a file, not a folder")
+    return path
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -105,15 +109,22 @@ class OnnxEmbeddings(Embeddings):
         self._model_file = ""
 
     def _load(self) -> None:
+        offline_environment()  # before onnxruntime loads: its telemetry stays off
         from tokenizers import Tokenizer
 
         source = Path(self._path or bundled_model_path())
         stat = (source / "model.safetensors").stat()  # a new model file, a new export
         target = cache_dir() / "onnx" / f"all-MiniLM-L6-v2-{stat.st_size}-{int(stat.st_mtime)}.onnx"
-        if not target.exists():
-            export_onnx(source, target)
-        if self.quantized:
-            target = quantized_copy(target)
+        try:
+            if not target.exists():
+                export_onnx(source, target)
+            if self.quantized:
+                target = quantized_copy(target)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the embedder's cache in {target.parent} ({exc.strerror}); "
+                f"set QA_CACHE to a writable folder"
+            ) from exc
         self._model_file = str(target)
         tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_TOKENS)

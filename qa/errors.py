@@ -17,6 +17,10 @@ class PathNotFound(UsageError):
     """A path given on the command line does not exist."""
 
 
+class IndexFolderRefused(UsageError):
+    """The index folder holds the user's own files, or overlaps a folder being ingested."""
+
+
 class EmptyIndex(QAError):
     """The index holds no documents yet."""
 
@@ -27,6 +31,10 @@ class IndexMismatch(QAError):
 
 class IndexDamaged(QAError):
     """The index on disk cannot be read."""
+
+
+class IndexReadOnly(QAError):
+    """The index can be read but not written (a read-only folder or mount)."""
 
 
 class IndexBusy(QAError):

@@ -20,8 +20,8 @@ from .documents import (
     make_splitter,
     read_document,
 )
-from .errors import PathNotFound, UsageError
-from .store import Index, embedding_settings
+from .errors import IndexFolderRefused, PathNotFound, UsageError
+from .store import KEPT_ENTRIES, Index, embedding_settings
 
 EMBED_BATCH = 256  # chunks embedded and written together, across documents
 
@@ -66,34 +66,76 @@ def index_settings(embedder: Embeddings, chunk: ChunkSettings) -> dict:
     }
 
 
+def recorded_chunk_settings(index: Index) -> ChunkSettings | None:
+    """The chunk settings an index was built with, or None for a new index."""
+    have = index.settings() if index.exists() or index.chroma_url else {}
+    if "chunk_size" not in have:
+        return None
+    default = ChunkSettings()
+    return ChunkSettings(
+        have.get("chunk_size", default.size), have.get("chunk_overlap", default.overlap)
+    )
+
+
+def check_overlap(roots: Sequence[Path], index_dir: Path) -> None:
+    """Refuse to ingest the index folder itself, or a folder inside it or around it.
+
+    An index folder inside an ingested folder is allowed when a hidden folder holds it
+    (hidden folders are never walked, so nothing of the index is read as a document).
+    """
+    ix = index_dir.resolve()
+    for root in roots:
+        if root == ix or _is_under(root, ix):
+            raise IndexFolderRefused(
+                f"{root} is inside the index folder {ix}; keep documents and index apart"
+            )
+        if root.is_dir() and _is_under(ix, root):
+            inside = ix.relative_to(root).parts
+            if not any(part.startswith(".") for part in inside):
+                raise IndexFolderRefused(
+                    f"the index folder {ix} is inside {root}, which is being ingested; "
+                    f"choose an --index outside it"
+                )
+
+
 def ingest(
     paths: Sequence[Path],
     index: Index,
     embedder: Embeddings,
-    chunk: ChunkSettings = ChunkSettings(),
+    chunk: ChunkSettings | None = None,
     *,
     prune: bool = True,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
     lock_timeout: float = 60.0,
 ) -> IngestReport:
+    """Make the index match `paths`: new and changed files are embedded, unchanged ones
+    skipped, and (with `prune`) documents of files deleted from an ingested folder removed.
+    `chunk` defaults to the settings the index was built with."""
     started = time.perf_counter()
     roots = []
     for p in paths:
         if not p.exists():
             raise PathNotFound(f"no such file or folder: {p}")
         roots.append(p.resolve())
+    check_overlap(roots, index.directory)
 
     report = IngestReport()
-    wanted = index_settings(embedder, chunk)
-    splitter = make_splitter(chunk)
     lock = index.write_lock(lock_timeout)
     try:
+        chunk = chunk or recorded_chunk_settings(index) or ChunkSettings()
+        wanted = index_settings(embedder, chunk)
+        splitter = make_splitter(chunk)
         index.check_settings(wanted)
         index.recover()
         if not index.settings():
             index.record_settings(wanted)
 
+        forgotten = index.forgotten()
+        named = {str(r) for r in roots if not r.is_dir()}  # a file named again is wanted again
+        index.set_forgotten(forgotten & named, forgotten=False)
+        forgotten -= named
+        sources = Sources(index.documents())
         files = [(f, root) for root in roots for f in iter_files(root)]
         report.files = len(files)
         seen: set[str] = set()
@@ -124,17 +166,20 @@ def ingest(
         for done, (path, root) in enumerate(files):
             if progress:
                 progress(str(path), done, len(files))
-            key = str(path.resolve())
-            if key in seen:
-                continue
-            seen.add(key)
-            known = index.document(key)
             try:
+                key = str(resolve(path))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if key in forgotten:
+                    raise Skip("forgotten (qa forget); ingest the file itself to index it again")
+                known = index.document(key)
                 doc = read_document(path, root, max_file_mb)
             except Skip as why:
                 report.skipped += 1
                 report.skipped_files.append({"path": str(path), "reason": str(why)})
                 continue
+            doc.source = sources.claim(doc.source, key)
             if known and known["sha256"] == doc.sha256:
                 report.unchanged += 1
                 continue
@@ -168,9 +213,11 @@ def reindex(
     lock_timeout: float = 60.0,
 ) -> IngestReport:
     """Rebuild the index from the files it was built from, with the current embedder and
-    `chunk` (default: the recorded chunk settings). The old index stays in place until the
-    new one is complete."""
+    `chunk` (default: the recorded chunk settings). The new index is built in a staging
+    folder beside the old one, which stays in place until the new one is complete; only
+    folders this function made are ever deleted."""
     import shutil
+    import tempfile
 
     if index.chroma_url:
         raise UsageError(
@@ -178,33 +225,35 @@ def reindex(
             "ingest into a new collection instead"
         )
     index.require_documents()
-    recorded = index.settings()
-    if chunk is None:
-        chunk = ChunkSettings(
-            recorded.get("chunk_size", ChunkSettings().size),
-            recorded.get("chunk_overlap", ChunkSettings().overlap),
-        )
-    roots = sorted({Path(d["root"]) for d in index.documents()})
+    chunk = chunk or recorded_chunk_settings(index) or ChunkSettings()
+    documents = index.documents()
+    forgotten = index.forgotten()
+    roots = sorted({Path(d["root"]) for d in documents})
     missing = [r for r in roots if not r.exists()]
+    present = [r for r in roots if r.exists()]
+    check_overlap(present, index.directory)
     lock = index.write_lock(lock_timeout)
     try:
-        staging = index.directory.with_name(index.directory.name + ".reindex")
-        shutil.rmtree(staging, ignore_errors=True)
-        fresh = Index(staging)
-        report = ingest(
-            [r for r in roots if r.exists()],
-            fresh,
-            embedder,
-            chunk,
-            progress=progress,
-            lock_timeout=lock_timeout,
-        )
-        fresh.close()
-        index.close()
-        old = index.directory.with_name(index.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        index.directory.rename(old)
-        staging.rename(index.directory)
+        target = index.directory.resolve()  # a symlinked index keeps its link
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.reindex-", dir=target.parent))
+        try:
+            fresh = Index(staging)
+            fresh.record_settings(index_settings(embedder, chunk))
+            fresh.set_forgotten(forgotten)
+            report = ingest(
+                present, fresh, embedder, chunk, progress=progress, lock_timeout=lock_timeout
+            )
+            fresh.close()
+            index.close()
+            for name in KEPT_ENTRIES:  # a placeholder such as .gitkeep stays with the folder
+                if (target / name).exists():
+                    shutil.copy2(target / name, staging / name)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            target.rename(old / target.name)
+            staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
@@ -221,21 +270,59 @@ def forget(paths: Sequence[str], index: Index, lock_timeout: float = 60.0) -> li
         docs = index.documents()
         for p in paths:
             target = Path(p).resolve()
+            # A path on disk names files; otherwise the argument may be a source name.
             matches = [
                 d
                 for d in docs
                 if Path(d["path"]) == target
                 or _is_under(Path(d["path"]), target)
-                or d["source"] == p
+                or (d["source"] == p and not Path(p).exists())
             ]
             if not matches:
                 raise PathNotFound(f"no indexed document at {p}")
             for d in matches:
                 index.remove_document(d["path"])
                 removed.append(d["source"])
+            index.set_forgotten(d["path"] for d in matches)
         return removed
     finally:
         lock.release()
+
+
+class Sources:
+    """Keeps source names (what citations show) unique: a second `docs/x.txt` from another
+    folder is shown with more of its path (`b/docs/x.txt`)."""
+
+    def __init__(self, documents: list[dict]):
+        self.owner = {d["source"]: d["path"] for d in documents}
+
+    def claim(self, source: str, path: str) -> str:
+        parts = Path(path).parts
+        name = source
+        depth = len(Path(source).parts)
+        while self.owner.get(name, path) != path and depth < len(parts) - 1:
+            depth += 1
+            name = Path(*parts[-depth:]).as_posix()
+        if self.owner.get(name, path) != path:
+            name = path
+        self.owner[name] = path
+        return name
+
+
+def resolve(path: Path) -> Path:
+    """The real path of a file; a broken or looping symlink is skipped, not fatal."""
+    try:
+        return path.resolve(strict=True)
+    except RuntimeError as exc:  # Python < 3.13 reports a loop this way
+        raise Skip("symlink loop") from exc
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ELOOP:
+            raise Skip("symlink loop") from exc
+        raise Skip(
+            "broken symlink" if path.is_symlink() else f"unreadable ({exc.strerror})"
+        ) from exc
 
 
 def _is_under(path: Path, root: Path) -> bool:

@@ -16,7 +16,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EmptyIndex, IndexBusy, IndexDamaged, IndexMismatch, ServerUnavailable
+from .errors import (
+    EmptyIndex,
+    IndexBusy,
+    IndexDamaged,
+    IndexFolderRefused,
+    IndexMismatch,
+    IndexReadOnly,
+    ServerUnavailable,
+)
 
 COLLECTION = "qa_chunks"
 DOCUMENTS_COLLECTION = "qa_documents"  # server mode: the manifest, one record a document
@@ -43,7 +51,22 @@ CREATE TABLE IF NOT EXISTS sentences(
     chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, vec BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
 CREATE TABLE IF NOT EXISTS pending(id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS forgotten(path TEXT PRIMARY KEY);
 """
+# Everything qa writes into an index folder. Any other entry there is the user's, and a
+# folder holding one is refused, so that rebuilding an index can never delete a user's file.
+OWNED_ENTRIES = frozenset(
+    {
+        "qa.sqlite3",
+        "qa.sqlite3-wal",
+        "qa.sqlite3-shm",
+        "qa.sqlite3-journal",
+        "chroma",
+        ".write.lock",
+    }
+)
+KEPT_ENTRIES = frozenset({".gitkeep"})  # a placeholder a repository keeps in an empty folder
+FORGOTTEN_PREFIX = "__forgotten__:"  # server mode: a path `qa forget` removed
 
 
 @dataclass
@@ -92,6 +115,7 @@ class Index:
         self._client = None
         self._server_collections: dict = {}
         self._synced = False
+        self.read_only = False
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -104,19 +128,70 @@ class Index:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            try:
-                db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(SCHEMA)
-            except sqlite3.DatabaseError as exc:
-                raise IndexDamaged(
-                    f"the index at {self.directory} cannot be read ({exc}); "
-                    f"move it aside and run `qa ingest` again"
-                ) from exc
-            self._db = db
+            self._db = self._connect()
         return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.exists():
+            self.check_folder()
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise IndexReadOnly(
+                    f"cannot create the index folder {self.directory} ({exc.strerror})"
+                ) from exc
+        try:
+            db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            return db
+        except sqlite3.OperationalError as exc:
+            if self.exists() and not _writable(self.directory, self.db_path):
+                return self._connect_read_only(exc)
+            raise self._damaged(exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
+
+    def _connect_read_only(self, cause: Exception) -> sqlite3.Connection:
+        """An index on a read-only folder or mount: readable, never written. Nothing can
+        write it meanwhile, so SQLite may read it as immutable (no WAL index needed)."""
+        from urllib.parse import quote
+
+        try:
+            db = sqlite3.connect(
+                f"file:{quote(str(self.db_path.resolve()))}?immutable=1",
+                uri=True,
+                isolation_level=None,
+            )
+            db.execute("SELECT COUNT(*) FROM documents").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from cause
+        self.read_only = True
+        return db
+
+    def _damaged(self, exc: Exception) -> IndexDamaged:
+        return IndexDamaged(
+            f"the index at {self.directory} cannot be read ({exc}); "
+            f"move it aside and run `qa ingest` again"
+        )
+
+    def check_folder(self) -> None:
+        """Refuse an index folder that is a file, or that holds anything qa did not write."""
+        d = self.directory
+        if d.exists() and not d.is_dir():
+            raise IndexFolderRefused(f"the index {d} is a file, not a folder")
+        if not d.is_dir():
+            return
+        foreign = sorted(e.name for e in d.iterdir() if e.name not in OWNED_ENTRIES | KEPT_ENTRIES)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (
+                f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            )
+            raise IndexFolderRefused(
+                f"the index folder {d} holds files qa did not write ({shown}); "
+                f"choose a new or empty folder with --index"
+            )
 
     @property
     def collection(self):
@@ -171,19 +246,32 @@ class Index:
                 SharedSystemClient.clear_system_cache()
 
     def write_lock(self, timeout: float = 60.0):
-        """An inter-process lock held while this process writes the index."""
+        """An inter-process lock held while this process writes the index. Released, it
+        removes the folder again if it was made for it and nothing was written there."""
         from filelock import FileLock, Timeout
 
-        self.directory.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.directory / ".write.lock"))
+        self.check_folder()
+        made = not self.directory.exists()
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.directory / ".write.lock"))
             lock.acquire(timeout=timeout)
         except Timeout as exc:
             raise IndexBusy(
                 f"another qa process is writing to {self.directory}; "
                 f"waited {timeout:g}s (see --lock-timeout)"
             ) from exc
-        return lock
+        except OSError as exc:
+            raise IndexReadOnly(
+                f"the index at {self.directory} is read-only ({exc.strerror}); "
+                f"qa can search it but not change it"
+            ) from exc
+        if self.read_only or (self.exists() and not _writable(self.directory, self.db_path)):
+            lock.release()
+            raise IndexReadOnly(
+                f"the index at {self.directory} is read-only; qa can search it but not change it"
+            )
+        return _WriteLock(lock, self.directory if made else None)
 
     # -- settings --------------------------------------------------------------------------
     def settings(self) -> dict:
@@ -198,21 +286,23 @@ class Index:
             return
         keys = ("schema", "embedding_model", "embedding_dim") if for_query else tuple(wanted)
         diff = [k for k in keys if k in wanted and have.get(k) != wanted[k]]
-        if diff:
-            said = ", ".join(
-                f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff
-            )
-            same = "use the same settings"
-            if "embedding_model" in diff:
-                from .embeddings import embedder_choice
+        if not diff:
+            return
+        said = ", ".join(f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff)
+        fix = "use the same settings, or rebuild it with `qa reindex`"
+        if "embedding_model" in diff:
+            from .embeddings import embedder_choice
 
-                choice = embedder_choice(have.get("embedding_model", ""))
-                if choice:
-                    same = f"use the same model (QA_EMBEDDER={choice})"
-            raise IndexMismatch(
-                f"the index at {self.directory} was built with {said}; "
-                f"{same}, or rebuild it with `qa reindex`"
+            choice = embedder_choice(have.get("embedding_model", ""))
+            if choice:
+                fix = f"use the same model (QA_EMBEDDER={choice}), or rebuild it with `qa reindex`"
+        elif {"chunk_size", "chunk_overlap"} & set(diff):
+            fix = (
+                "leave out --chunk-size/--chunk-overlap to keep them, or change them with "
+                f"`qa reindex --chunk-size {wanted['chunk_size']} "
+                f"--chunk-overlap {wanted['chunk_overlap']}`"
             )
+        raise IndexMismatch(f"the index at {self.directory} was built with {said}; {fix}")
 
     def record_settings(self, values: dict) -> None:
         if self.chroma_url:
@@ -260,6 +350,34 @@ class Index:
         )
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def forgotten(self) -> set[str]:
+        """Paths `qa forget` removed; ingesting their folder again does not bring them back."""
+        self.sync()
+        return {r[0] for r in self.db.execute("SELECT path FROM forgotten")}
+
+    def set_forgotten(self, paths: Iterable[str], forgotten: bool = True) -> None:
+        paths = list(paths)
+        if not paths:
+            return
+        if self.chroma_url:
+            col = self._server("documents")
+            ids = [FORGOTTEN_PREFIX + _doc_id(p) for p in paths]
+            if forgotten:
+                col.upsert(
+                    ids=ids,
+                    embeddings=[[1.0] for _ in paths],
+                    metadatas=[{"forgotten": p} for p in paths],
+                )
+            else:
+                col.delete(ids=ids)
+        sql = (
+            "INSERT OR IGNORE INTO forgotten(path) VALUES (?)"
+            if forgotten
+            else "DELETE FROM forgotten WHERE path = ?"
+        )
+        with self.transaction():
+            self.db.executemany(sql, [(p,) for p in paths])
 
     def document(self, path: str) -> dict | None:
         row = self.db.execute(
@@ -512,6 +630,7 @@ class Index:
         self._synced = True
         docs_col = self._server("documents")
         remote: dict[str, dict] = {}
+        forgotten: list[str] = []
         settings = None
         offset = 0
         while True:
@@ -519,6 +638,8 @@ class Index:
             for rid, meta in zip(page["ids"], page["metadatas"]):
                 if rid == SETTINGS_ID:
                     settings = json.loads(meta["settings"])
+                elif rid.startswith(FORGOTTEN_PREFIX):
+                    forgotten.append(meta["forgotten"])
                 else:
                     remote[meta["path"]] = meta
             if len(page["ids"]) < 5000:
@@ -540,6 +661,8 @@ class Index:
             for p in gone:
                 self.db.execute("DELETE FROM chunks WHERE path = ?", (p,))
                 self.db.execute("DELETE FROM documents WHERE path = ?", (p,))
+            self.db.execute("DELETE FROM forgotten")
+            self.db.executemany("INSERT INTO forgotten(path) VALUES (?)", [(p,) for p in forgotten])
         for start in range(0, len(changed), 50):
             batch = changed[start : start + 50]
             where = {"path": {"$in": batch}}
@@ -615,6 +738,29 @@ def _chunk_metadata(doc, chunk) -> dict:
         meta["date"] = doc.date
         meta["date_int"] = int(doc.date.replace("-", ""))
     return meta
+
+
+def _writable(directory: Path, db_path: Path) -> bool:
+    import os
+
+    return os.access(directory, os.W_OK) and (not db_path.exists() or os.access(db_path, os.W_OK))
+
+
+class _WriteLock:
+    """The write lock; releasing it also removes a folder made for it that stayed empty
+    (a failed first ingest leaves nothing behind)."""
+
+    def __init__(self, lock, made: Path | None):
+        self.lock, self.made = lock, made
+
+    def release(self) -> None:
+        self.lock.release()
+        if self.made is not None and {e.name for e in self.made.iterdir()} <= {".write.lock"}:
+            (self.made / ".write.lock").unlink(missing_ok=True)
+            try:
+                self.made.rmdir()
+            except OSError:
+                pass
 
 
 class _Transaction:

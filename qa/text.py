@@ -19,6 +19,31 @@ STOPWORDS = frozenset(
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3]
 
 
+# C0 and C1 control characters (escape sequences start with one) and the bidirectional
+# overrides that reorder what a terminal shows; newlines and tabs are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """`text` safe to print on a terminal: no control characters (an escape sequence in a
+    document or file name could clear the screen or retitle the window). A carriage
+    return becomes a space."""
+    return _CONTROL.sub("", text.replace("\r", " "))
+
+
+def iso_date(value: str) -> str | None:
+    """`value` if it is a real calendar date written YYYY-MM-DD, else None."""
+    import datetime
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
+
 def uncited(text: str) -> str:
     """`text` without its citation marks."""
     return CITATION.sub(" ", text).strip()

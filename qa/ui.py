@@ -10,10 +10,12 @@ import textwrap
 from rich.console import Console
 from rich.markup import escape
 
-from .text import uncited
+from .text import clean, uncited
 
+# soft_wrap: long lines are left to the terminal, so a path is never split mid-word
+# (and a message piped to a file stays one line).
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextlib.contextmanager
@@ -36,7 +38,7 @@ def ingest_progress(enabled: bool = True):
         task = bar.add_task("", total=None)
 
         def update(current: str, done: int, total: int) -> None:
-            name = current[-50:] if current else ""
+            name = clean(current)[-50:] if current else ""
             bar.update(task, completed=done, total=total, description=escape(name))
 
         yield update
@@ -119,7 +121,7 @@ def print_ingest_report(report) -> None:
     ]
     out.print("indexed: " + ", ".join(parts) + f" in {report.seconds:.1f}s")
     for skip in report.skipped_files:
-        err.print(f"skipped {escape(skip['path'])}: {escape(skip['reason'])}")
+        err.print(f"skipped {clean(skip['path'])}: {clean(skip['reason'])}", markup=False)
 
 
 class AnswerStream:
@@ -147,13 +149,13 @@ class AnswerStream:
         if self._live is not None:
             from rich.text import Text
 
-            self._live.update(Text(self.text))
+            self._live.update(Text(clean(self.text)))
 
     def finish(self, final: str) -> None:
         if self._live is not None:
             from rich.text import Text
 
-            self._live.update(Text(final))
+            self._live.update(Text(clean(final)))
 
     def __exit__(self, *exc):
         if self._live is not None:
@@ -163,7 +165,7 @@ class AnswerStream:
 
 def print_answer(answer, streamed: bool = False) -> None:
     if not streamed:
-        out.print(escape(answer.answer))
+        out.print(clean(answer.answer), markup=False)
     if answer.sources:
         out.print()
         out.print("[bold]Sources[/bold]")
@@ -190,8 +192,8 @@ def _focus(answer) -> str | None:
 def print_sources(sources, focus: str | None = None) -> None:
     for s in sources:
         date = f", {s.date}" if s.date else ""
-        quote = excerpt(s.quote, focus)
-        out.print(f"[{s.n}] {escape(s.source)} (chunk {s.chunk}{date})", markup=False)
+        quote = excerpt(clean(s.quote), focus and clean(focus))
+        out.print(f"[{s.n}] {clean(s.source)} (chunk {s.chunk}{date})", markup=False)
         out.print(f"    “{quote}”", markup=False)
 
 
@@ -202,25 +204,27 @@ def print_hits(hits) -> None:
     for h in hits:
         date = f", {h.date}" if h.date else ""
         out.print(
-            f"{h.rank}. {h.source} (chunk {h.chunk}{date})  score {h.score:.4f}", markup=False
+            f"{h.rank}. {clean(h.source)} (chunk {h.chunk}{date})  score {h.score:.4f}",
+            markup=False,
         )
-        out.print("    " + textwrap.shorten(h.text, width=300, placeholder=" …"), markup=False)
+        text = textwrap.shorten(clean(h.text), width=300, placeholder=" …")
+        out.print("    " + text, markup=False)
 
 
 def print_status(info: dict) -> None:
-    out.print(f"index:     {info['index']}", markup=False)
+    out.print(f"index:     {clean(info['index'])}", markup=False)
     out.print(f"documents: {info['documents']}")
     out.print(f"chunks:    {info['chunks']}")
     s = info.get("settings") or {}
     if s:
         out.print(
-            f"embedding: {s.get('embedding_model')} ({s.get('embedding_dim')} dimensions)",
+            f"embedding: {clean(str(s.get('embedding_model')))} ({s.get('embedding_dim')} dimensions)",
             markup=False,
         )
         out.print(f"chunking:  {s.get('chunk_size')} characters, {s.get('chunk_overlap')} overlap")
     for d in info.get("document_list", []):
         date = f"  {d['date']}" if d.get("date") else ""
-        out.print(f"  {d['source']}  {d['chunks']} chunks{date}", markup=False)
+        out.print(f"  {clean(d['source'])}  {d['chunks']} chunks{date}", markup=False)
 
 
 CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?").
@@ -230,17 +234,27 @@ CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about 
   /exit     leave (Ctrl-D works too)"""
 
 
+def history_file():
+    """The chat history: `$XDG_DATA_HOME/qa/chat_history` (default ~/.local/share), readable
+    by its owner only, as questions about private documents are private too."""
+    import os
+    from pathlib import Path
+
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    path = base / "qa" / "chat_history"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)  # one written by an earlier version was world-readable
+    return path
+
+
 def _read_lines(interactive: bool):
     if interactive:
-        from pathlib import Path
-
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-        history_file = Path.home() / ".local" / "share" / "qa" / "chat_history"
         try:
-            history_file.parent.mkdir(parents=True, exist_ok=True)
-            history = FileHistory(str(history_file))
+            history = FileHistory(str(history_file()))
         except OSError:
             history = InMemoryHistory()
         session = PromptSession(history=history)
@@ -252,8 +266,26 @@ def _read_lines(interactive: bool):
             except EOFError:
                 return
     else:
-        for line in sys.stdin:
-            yield line.rstrip("\n")
+        for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 must not end the chat
+            yield _decode(line.rstrip(b"\r\n"))
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _chat_text(text: str) -> str:
+    from .config import MAX_QUESTION_CHARS
+    from .errors import UsageError
+
+    if len(text) > MAX_QUESTION_CHARS:
+        raise UsageError(
+            f"the question is {len(text):,} characters long; at most {MAX_QUESTION_CHARS:,} are read"
+        )
+    return text
 
 
 def run_chat(conversation, json_out: bool = False) -> None:
@@ -284,12 +316,13 @@ def run_chat(conversation, json_out: bool = False) -> None:
                 elif command == "/help":
                     out.print(CHAT_HELP, markup=False)
                 else:
-                    err.print(f"unknown command {escape(command)}; /help lists them")
+                    err.print(f"unknown command {clean(command)}; /help lists them", markup=False)
                 continue
             try:
+                text = _chat_text(text)
                 standalone = conversation.standalone(text)
                 if standalone != text and not json_out:
-                    err.print(f"[dim]searching: {escape(standalone)}[/dim]")
+                    err.print(f"[dim]searching: {escape(clean(standalone))}[/dim]")
                 stream = AnswerStream(enabled=interactive)
                 with stream:
                     answer = conversation.ask(
@@ -297,7 +330,10 @@ def run_chat(conversation, json_out: bool = False) -> None:
                     )
                     stream.finish(answer.answer)
             except QAError as exc:
-                err.print(f"qa: error: {escape(str(exc))}")
+                err.print(f"qa: error: {clean(str(exc))}", markup=False)
+                continue
+            except KeyboardInterrupt:  # Ctrl-C while answering: drop that answer, keep chatting
+                err.print("(cancelled)")
                 continue
             if json_out:
                 out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
