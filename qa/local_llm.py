@@ -14,6 +14,18 @@ from pydantic import PrivateAttr
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
 
+def default_threads() -> int:
+    """One thread, unless QA_LLM_THREADS says otherwise. On 2 idle cores a second thread
+    saves under 0.01 s on a 135M model's answer, and on a busy machine llama.cpp's
+    threads wait on each other: median 28 s against 0.06 s with one (bench/threads.py)."""
+    value = os.environ.get("QA_LLM_THREADS", "1")
+    if not value.isdigit() or int(value) < 1:
+        from .errors import UsageError
+
+        raise UsageError(f"QA_LLM_THREADS must be a whole number of threads, not {value!r}")
+    return int(value)
+
+
 class LocalLlamaChat(BaseChatModel):
     """Greedy decoding with a short output budget: answers here are a phrase or a sentence."""
 
@@ -33,13 +45,35 @@ class LocalLlamaChat(BaseChatModel):
         if self._llama is None:
             from llama_cpp import Llama
 
+            threads = default_threads()
             self._llama = Llama(
                 model_path=self.model_path,
                 n_ctx=self.n_ctx,
-                n_threads=max(1, os.cpu_count() or 1),
+                n_threads=threads,
+                n_threads_batch=threads,
                 verbose=False,
             )
         return self._llama
+
+    def _fit(self, messages: list[dict]) -> list[dict]:
+        """Messages that fit the context window with room for the answer: an overlong last
+        message loses its middle (a question is refused above 2,000 characters, but
+        characters that are one token each could still overflow 2,048 tokens)."""
+        budget = self.n_ctx - self.max_tokens - 64  # 64: the chat template's own tokens
+        sizes = [len(self.llama.tokenize(m["content"].encode(), add_bos=False)) for m in messages]
+        excess = sum(sizes) - budget
+        if excess <= 0:
+            return messages
+        last = messages[-1]
+        tokens = self.llama.tokenize(last["content"].encode(), add_bos=False)
+        keep = max(0, len(tokens) - excess)
+        head, tail = tokens[: keep // 2], tokens[len(tokens) - (keep - keep // 2) :]
+        text = (
+            self.llama.detokenize(head).decode(errors="ignore")
+            + " … "
+            + self.llama.detokenize(tail).decode(errors="ignore")
+        )
+        return [*messages[:-1], {**last, "content": text}]
 
     def _params(self, stop: list[str] | None) -> dict:
         return {
@@ -54,7 +88,9 @@ class LocalLlamaChat(BaseChatModel):
         return [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages]
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        out = self.llama.create_chat_completion(self._messages(messages), **self._params(stop))
+        out = self.llama.create_chat_completion(
+            self._fit(self._messages(messages)), **self._params(stop)
+        )
         text = out["choices"][0]["message"]["content"] or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
@@ -62,7 +98,7 @@ class LocalLlamaChat(BaseChatModel):
         self, messages, stop=None, run_manager=None, **kwargs
     ) -> Iterator[ChatGenerationChunk]:
         for part in self.llama.create_chat_completion(
-            self._messages(messages), stream=True, **self._params(stop)
+            self._fit(self._messages(messages)), stream=True, **self._params(stop)
         ):
             token = part["choices"][0]["delta"].get("content")
             if token:

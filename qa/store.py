@@ -229,6 +229,12 @@ class Index:
                     f"cannot reach the Chroma server at {self.chroma_url} "
                     f"({str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__})"
                 ) from exc
+            if self.read_only or not _writable(self.directory / "chroma", self.db_path):
+                raise IndexReadOnly(
+                    f"the index at {self.directory} is read-only, and its vector store (Chroma) "
+                    f"opens only with write access: copy the folder somewhere writable and "
+                    f"pass --index, or use --retriever lexical"
+                ) from exc
             raise IndexDamaged(
                 f"the vector store in {self.directory / 'chroma'} cannot be opened ({exc}); "
                 f"move the index aside and run `qa ingest` again"
