@@ -1,0 +1,143 @@
+"""Nothing leaves the machine and nothing is written outside qa's own places: every
+command that loads a model is traced with strace, and a connection off loopback, or a
+file written outside the index, the cache or the chat history, fails the test."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, SEEDS
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("strace") is None, reason="needs strace (apt-get install strace)"
+    ),
+]
+QA = str(Path(sys.executable).with_name("qa"))
+_CONNECT = re.compile(r"connect\(\d+, \{sa_family=(?P<family>AF_\w+)(?P<rest>[^}]*)\}")
+_WRITE = re.compile(
+    r'(?:openat\(AT_FDCWD, "(?P<open>[^"]+)", [^)]*(?:O_WRONLY|O_RDWR|O_CREAT)'
+    r'|(?:mkdir|rename|unlink|creat)\("(?P<other>[^"]+)")'
+)
+
+
+def traced(args: list[str], env: dict, cwd: Path, log: Path, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=connect,openat,creat,mkdir,rename,unlink",
+            "-o",
+            str(log),
+            QA,
+            *args,
+        ],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def offences(log: str, allowed: list[Path]) -> list[str]:
+    """Connections off loopback, and writes outside `allowed` (a temporary file that is
+    deleted at once, such as SQLite's sort spill, is not kept and so not counted)."""
+    bad = []
+    unlinked = set(re.findall(r'unlink\("([^"]+)"\) = 0', log))
+    for line in log.splitlines():
+        if "= -1" in line:  # a failed call wrote nothing
+            continue
+        if m := _CONNECT.search(line):
+            local = "127.0.0.1" in m["rest"] or '"::1"' in m["rest"] or "::1" in m["rest"]
+            if m["family"] in ("AF_INET", "AF_INET6") and not local:
+                bad.append(line)
+            elif m["family"] not in ("AF_INET", "AF_INET6", "AF_UNIX"):
+                bad.append(line)
+            elif m["family"] == "AF_UNIX" and "nscd" in m["rest"]:  # a name lookup
+                bad.append(line)
+        elif m := _WRITE.search(line):
+            path = Path(m["open"] or m["other"])
+            if str(path) in ("/dev/null", "/dev/tty") or "__pycache__" in path.parts:
+                continue
+            if str(path) in unlinked and path.parent in (Path("/tmp"), Path("/var/tmp")):
+                continue
+            if not any(path == a or a in path.parents for a in allowed):
+                bad.append(line)
+    return bad
+
+
+def test_no_network_and_no_stray_files(tmp_path):
+    home, index, cache = tmp_path / "home", tmp_path / "index", ROOT / ".qa-cache"
+    home.mkdir()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", docs / "summit.txt")
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "QA_INDEX": str(index),
+        "QA_CACHE": str(cache),
+        "LANG": "C.UTF-8",
+    }
+    allowed = [index, cache, home / ".local" / "share" / "qa"]
+    question = "what did India and Russia agree on defence?"
+    runs = [
+        (["ingest", str(docs)], None),
+        (["ask", question], None),
+        (["search", "assault rifles"], None),
+        (["chat", "--json"], f"{question}\nand what about trade?\n"),
+    ]
+    for n, (args, stdin) in enumerate(runs):
+        log = tmp_path / f"trace-{n}.txt"
+        out = traced(args, env, tmp_path, log, stdin)
+        assert out.strip(), args
+        bad = offences(log.read_text(), allowed)
+        assert bad == [], f"qa {args[0]}: " + "\n".join(bad[:5])
+    assert not (home / ".cache").exists()  # onnxruntime's telemetry database among others
+
+
+def test_the_check_catches_onnxruntime_telemetry(tmp_path):
+    """The same check fails on onnxruntime started without ORT_DISABLE_TELEMETRY."""
+    model = next((ROOT / ".qa-cache" / "onnx").glob("*.onnx"), None)
+    if model is None:
+        pytest.skip("the embedder has not been exported yet")
+    home = tmp_path / "home"
+    home.mkdir()
+    log = tmp_path / "trace.txt"
+    code = (
+        "import onnxruntime as ort; "
+        f"ort.InferenceSession({str(model)!r}, providers=['CPUExecutionProvider'])"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(home)}
+    subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=connect,openat,creat,mkdir,rename,unlink",
+            "-o",
+            str(log),
+            sys.executable,
+            "-c",
+            code,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    bad = offences(log.read_text(), [tmp_path / "index"])
+    assert any(".onnxruntime" in line or "Microsoft" in line for line in bad)
