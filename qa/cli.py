@@ -537,6 +537,8 @@ def eval_(
 
     offline_environment()
     spec = LLMSpec.parse(llm, base_url)
+    if index is not None:
+        _check_eval_folder(index)
     paragraphs, questions = load_squad(file)
     questions = pick(questions, limit, sample, seed)
     if unanswerable:
@@ -572,6 +574,19 @@ def eval_(
         _print_json(result)
     else:
         print_eval(result)
+
+
+def _check_eval_folder(folder: Path) -> None:
+    """`qa eval --index DIR` writes DIR/corpus/ and DIR/index/: DIR must be new, empty, or
+    one that an earlier `qa eval` built."""
+    from .errors import IndexFolderRefused
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--index {folder} is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "index" / "qa.sqlite3").exists():
+        raise IndexFolderRefused(
+            f"{folder} holds files that qa eval did not write; choose a new or empty folder"
+        )
 
 
 def _version(value: bool):

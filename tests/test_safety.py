@@ -179,6 +179,7 @@ BAD_INPUTS = [
     (["search", "x", "--chroma-url", "localhost:8000"], 2, "not a URL"),
     (["forget", "{tmp}/never-indexed.txt"], 2, "no indexed document"),
     (["ask"], 2, "Missing argument"),
+    (["eval", "{tmp}/questions.json", "--index", "{docs}"], 2, "qa eval did not write"),
     (["nonsense"], 2, "No such command"),
 ]
 
@@ -191,6 +192,7 @@ def test_bad_input_gets_one_line_and_leaves_the_index_unchanged(
 ):
     assert run("ingest", str(docs), "--chunk-overlap", "80").exit_code == 0
     (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "questions.json").write_text('{"data": []}')
     index = tmp_path / "index"
     before = snapshot(index)
     status = run("status", "--json", "--documents").stdout
