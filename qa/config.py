@@ -53,9 +53,13 @@ def default_seeds_dir() -> Path:
 
 
 def prompts_dir() -> Path:
+    """`$QA_PROMPTS`, else `prompts/` in a source checkout, else the templates installed
+    with the package."""
     if env := os.environ.get("QA_PROMPTS"):
         return Path(env).expanduser()
-    return PROJECT_ROOT / "prompts"
+    if _in_source_checkout() and (PROJECT_ROOT / "prompts").is_dir():
+        return PROJECT_ROOT / "prompts"
+    return Path(__file__).resolve().parent / "templates"  # installed as package data
 
 
 @dataclass(frozen=True)
