@@ -10,17 +10,22 @@ from dataclasses import asdict, dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
+from .compose import pick, reading_order, render
+from .config import DEFAULT_K
 from .errors import QAError, UsageError
 from .extract import answer_span, phrase_for
+from .intent import BROAD, DOCUMENT, FACTOID, classify
 from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit, search
 from .store import Index
-from .text import CITATION, content_words, stem, stems, uncited
+from .text import CITATION, NUMBER, content_words, stem, stems, uncited
+from .text import sentences as sentence_spans
 
 NOT_FOUND = "I couldn't find that in the indexed documents."
 DEFAULT_MIN_SCORE = 0.68  # abstains on ~4% of answerable development questions (bench/RESULTS.md)
 OVERLAP_WEIGHT = 0.5  # measured on two 300-question samples (bench/RESULTS.md)
+BROAD_K = 8  # passages a broad question draws on (bench/RESULTS.md)
 _MODEL_DECLINES = re.compile(
     r"couldn'?t find|could not find|cannot find|can'?t find|not (?:mentioned|provided|stated|"
     r"specified|given|included)|no information|(?:don'?t|do not) know|cannot answer|"
@@ -58,6 +63,8 @@ class Evidence:
     similarity: float  # cosine(question, sentence)
     overlap: float  # share of the question's content words found in the sentence
     n: int = 0  # the source number it is cited under
+    vector: object = field(default=None, repr=False)  # the sentence's unit vector
+    start: int = 0  # where the sentence starts in the passage
 
 
 @dataclass
@@ -84,8 +91,10 @@ class Answer:
     sources: list[Source]
     evidence: list[dict]
     llm: str
+    kind: str = FACTOID  # factoid | broad | document: how the question was read
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
+    unsupported: list[str] = field(default_factory=list)  # model sentences dropped
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -94,8 +103,8 @@ class Answer:
         return out
 
 
-def select_evidence(question: str, hits: list[Hit], limit: int = 3) -> list[Evidence]:
-    """The sentences of the retrieved passages that best match the question, best first.
+def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
+    """The sentences of the retrieved passages scored against the question, best first.
 
     The similarities and overlaps were computed by `search` from the stored sentence
     vectors, so no text is embedded here.
@@ -108,52 +117,49 @@ def select_evidence(question: str, hits: list[Hit], limit: int = 3) -> list[Evid
                 continue
             seen.add(text)
             score = m.similarity + OVERLAP_WEIGHT * m.overlap
-            scored.append(Evidence(text, hit, score, m.similarity, m.overlap))
+            scored.append(
+                Evidence(text, hit, score, m.similarity, m.overlap, vector=m.vector, start=m.start)
+            )
     scored.sort(key=lambda e: e.score, reverse=True)
-    return scored[:limit]
+    return scored
 
 
-def ask(
-    question: str,
-    index: Index,
-    embedder: Embeddings,
-    llm: LLMSpec | str = "local",
-    *,
-    k: int = 4,
-    retriever: str = "hybrid",
-    filters: Filters | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
-    chat_model=None,
-    on_token: Callable[[str], None] | None = None,
-) -> Answer:
-    """Answer `question` from the index, citing the passages used.
+def select_evidence(question: str, hits: list[Hit], limit: int = 3) -> list[Evidence]:
+    """The `limit` sentences that best match the question, best first."""
+    return candidates(question, hits)[:limit]
 
-    `chat_model` overrides the model `llm` names (tests pass a fake one).
-    """
-    question = question.strip()
-    if not question:
-        raise UsageError("the question is empty")
-    spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
 
-    hits = search(question, index, embedder, k, retriever=retriever, filters=filters)
-    timings["retrieve"] = time.perf_counter() - t0
+class _Timer:
+    """Timings of one answer, and the Answer it becomes."""
 
-    t = time.perf_counter()
-    evidence = select_evidence(question, hits, limit=1 if spec.small else 4)
-    timings["select"] = time.perf_counter() - t
+    def __init__(self, question: str, spec: LLMSpec, kind: str):
+        self.question, self.spec, self.kind = question, spec, kind
+        self.t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self._last = self.t0
 
-    def finish(text: str, abstained: bool, grounded: bool, answer_from: str, used: list[Evidence]):
-        timings["total"] = time.perf_counter() - t0
-        sources = _sources(used)
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self._last
+        self._last = now
+
+    def answer(
+        self,
+        text: str,
+        abstained: bool,
+        grounded: bool,
+        answer_from: str,
+        used: list[Evidence],
+        unsupported: list[str] | None = None,
+    ) -> Answer:
+        self.timings["total"] = time.perf_counter() - self.t0
         return Answer(
-            question=question,
+            question=self.question,
             answer=text,
             abstained=abstained,
             grounded=grounded,
             answer_from=answer_from,
-            sources=sources,
+            sources=_sources(used),
             evidence=[
                 {
                     "n": e.n,
@@ -164,58 +170,217 @@ def ask(
                 }
                 for e in used
             ],
-            llm=spec.name,
-            timings={key: round(v, 3) for key, v in timings.items()},
+            llm=self.spec.name,
+            kind=self.kind,
+            timings={key: round(v, 3) for key, v in self.timings.items()},
+            unsupported=unsupported or [],
         )
 
-    if not evidence or evidence[0].score < min_score:
-        return finish(NOT_FOUND, True, False, "none", [])
 
+def ask(
+    question: str,
+    index: Index,
+    embedder: Embeddings,
+    llm: LLMSpec | str = "local",
+    *,
+    k: int = DEFAULT_K,
+    retriever: str = "hybrid",
+    filters: Filters | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    chat_model=None,
+    on_token: Callable[[str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Answer:
+    """Answer `question` from the index, citing the passages used.
+
+    The question's kind (`qa.intent`) picks the route: a factoid gets a span or a
+    sentence, a broad question several sentences that cover it, a request about a whole
+    document a summary of that document. `chat_model` overrides the model `llm` names
+    (tests pass a fake one).
+    """
+    question = question.strip()
+    if not question:
+        raise UsageError("the question is empty")
+    spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
+    intent = classify(question)
+    if intent.kind == DOCUMENT:
+        from .summary import summarize_question
+
+        return summarize_question(
+            question,
+            intent,
+            index,
+            embedder,
+            spec,
+            filters=filters,
+            chat_model=chat_model,
+            on_progress=on_progress,
+        )
+    timer = _Timer(question, spec, intent.kind)
+    broad = intent.kind == BROAD
+    hits = search(
+        question,
+        index,
+        embedder,
+        max(k, BROAD_K) if broad else k,
+        retriever=retriever,
+        filters=filters,
+        spread=not broad,
+    )
+    timer.lap("retrieve")
+    scored = candidates(question, hits)
+    timer.lap("select")
+    if not scored or scored[0].score < min_score:
+        return timer.answer(NOT_FOUND, True, False, "none", [])
+
+    capable = not spec.small and (spec.backend != "extractive" or chat_model is not None)
+    if capable:
+        model = chat_model if chat_model is not None else make_chat_model(spec)
+        return _answer_from_passages(
+            question,
+            hits[:k] if not broad else hits,
+            scored,
+            model,
+            spec,
+            timer,
+            intent,
+            on_token,
+        )
+    if broad:
+        return _broad_answer(scored, question, timer, intent.as_list)
+    return _factoid_answer(question, scored, spec, timer, chat_model)
+
+
+def _broad_answer(scored: list[Evidence], question: str, timer: _Timer, as_list: bool) -> Answer:
+    """Several sentences that together cover the question, in document order, cited."""
+    chosen = pick(scored, question)
+    if not chosen:  # nothing complete enough to show: the best sentence as it is
+        chosen = scored[:1]
+    rank: dict[str, int] = {}
+    for e in scored:
+        rank.setdefault(e.hit.path, len(rank))
+    chosen = reading_order(chosen, rank)
+    _number(chosen)
+    timer.lap("compose")
+    return timer.answer(render(chosen, as_list), False, True, "evidence", chosen)
+
+
+def _factoid_answer(question, scored, spec: LLMSpec, timer: _Timer, chat_model) -> Answer:
+    evidence = scored[:1]
     _number(evidence)
     best = evidence[0]
-    extractive = spec.backend == "extractive" and chat_model is None
-    if extractive or (spec.small and chat_model is None):
-        # A date, number, name or place the evidence holds unambiguously is a better
-        # answer than the tiny model's paraphrase of it; without a model, so is the sentence.
-        span = answer_span(question, best.text)
-        if span != best.text:
-            return finish(f"{span} [{best.n}]", False, True, "span", [best])
-        if extractive:
-            return finish(f"{span} [{best.n}]", False, True, "evidence", [best])
+    # A date, number, name or place the evidence holds unambiguously is the answer.
+    span = answer_span(question, best.text)
+    if span != best.text:
+        return timer.answer(f"{span} [{best.n}]", False, True, "span", [best])
+    if spec.backend == "extractive" and chat_model is None:
+        return timer.answer(f"{best.text} [{best.n}]", False, True, "evidence", [best])
 
+    # The bundled model points at the answer rather than writes it: its reply is mapped
+    # onto the phrase of the evidence sentence it names, quoted; its words are never
+    # shown, so they are not streamed either.
     model = chat_model if chat_model is not None else make_chat_model(spec)
-    prompt = (
-        load_prompt("answer_small", {"context", "question"})
-        if spec.small
-        else load_prompt("answer", {"context", "question"})
-    )
-    context = (
-        " ".join(e.text for e in evidence)
-        if spec.small
-        else "\n".join(f"[{e.n}] {e.text}" for e in evidence)
-    )
-    t = time.perf_counter()
-    # The bundled model's words are not shown (only the phrase they point at), so they
-    # are not streamed either.
-    stream = None if spec.small else on_token
-    raw = _generate(model, prompt.messages(context=context, question=question), spec, stream)
-    timings["generate"] = time.perf_counter() - t
-
+    prompt = load_prompt("answer_small", {"context", "question"})
+    raw = _generate(model, prompt.messages(context=best.text, question=question), spec, None)
+    timer.lap("generate")
     reply = _clean(raw)
     if not reply or _MODEL_DECLINES.search(reply):
-        return finish(NOT_FOUND, True, False, "none", [])
-    reply, cited = _cite(reply, evidence)
-    used = [e for e in evidence if e.n in cited]
-    grounded = is_grounded(reply, used) and adds_to(reply, question)
-    if spec.small:
-        # The bundled model points at the answer rather than writes it: its reply is
-        # shown as the phrase of the evidence sentence it names, quoted, or not at all.
-        phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
-        if phrase:
-            return finish(f"{phrase} [{best.n}]", False, True, "span", [best])
-    elif grounded:
-        return finish(_renumber(reply, used), False, True, "model", used)
-    return finish(_renumber(f"{best.text} [{best.n}]", [best]), False, False, "evidence", [best])
+        return timer.answer(NOT_FOUND, True, False, "none", [])
+    reply, _ = _cite(reply, evidence)
+    grounded = is_grounded(reply, evidence) and adds_to(reply, question)
+    phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
+    if phrase:
+        return timer.answer(f"{phrase} [{best.n}]", False, True, "span", [best])
+    return timer.answer(f"{best.text} [{best.n}]", False, False, "evidence", [best])
+
+
+def _passage_text(hit: Hit) -> str:
+    """A passage as a model sees it: whole, without sentences that address the model."""
+    return (
+        " ".join(
+            hit.text[m.start : m.end].strip()
+            for m in hit.sentences
+            if not is_instruction(hit.text[m.start : m.end])
+        )
+        or hit.text
+    )
+
+
+def _answer_from_passages(question, hits, scored, model, spec, timer, intent, on_token) -> Answer:
+    """A capable model reads the top passages whole, numbered with their sources, and
+    writes complete sentences with a citation after each claim. Each sentence is checked
+    against the passages it cites: an unsupported one is dropped (and listed)."""
+    passages = {i: hit for i, hit in enumerate(hits, 1)}
+    shown = {i: _passage_text(hit) for i, hit in passages.items()}  # also the support
+    context = "\n\n".join(
+        f"[{i}] ({hit.source}{f', {hit.date}' if hit.date else ''})\n{shown[i]}"
+        for i, hit in passages.items()
+    )
+    prompt = load_prompt("answer", {"context", "question"})
+    raw = _generate(model, prompt.messages(context=context, question=question), spec, on_token)
+    timer.lap("generate")
+    reply = raw.strip()
+    if not reply or _MODEL_DECLINES.search(reply.split("\n")[0]):
+        return timer.answer(NOT_FOUND, True, False, "none", [])
+
+    best_of = {}  # passage number -> its best sentence, the quote its source shows
+    for e in scored:
+        for i, hit in passages.items():
+            if e.hit.id == hit.id and i not in best_of:
+                best_of[i] = e
+    kept, dropped, cited_order = [], [], []
+    for line in (ln for ln in reply.splitlines() if ln.strip()):
+        bullet = re.match(r"^\s*(?:[-*•]|\d+[.)])\s+", line)
+        body = line[bullet.end() :] if bullet else line
+        parts = [body] if bullet else [body[a:b] for a, b in sentence_spans(body)]
+        for sentence in parts:
+            cites = [
+                int(x)
+                for m in CITATION.finditer(sentence)
+                for x in re.split(r"\s*,\s*", m.group(1))
+            ]
+            cites = [c for c in cites if c in passages]
+            support = [shown[c] for c in cites] or list(shown.values())
+            if not supported(sentence, support) or not adds_to(sentence, question):
+                dropped.append(uncited(sentence))
+                continue
+            if not cites:  # cite the passage that supports it best
+                mine = stems(sentence)
+                cites = [max(passages, key=lambda i: len(mine & stems(shown[i])))]
+                sentence = f"{sentence.rstrip()} [{cites[0]}]"
+            sentence = CITATION.sub(
+                lambda m: (
+                    "["
+                    + ", ".join(x for x in re.split(r"\s*,\s*", m.group(1)) if int(x) in passages)
+                    + "]"
+                    if any(int(x) in passages for x in re.split(r"\s*,\s*", m.group(1)))
+                    else ""
+                ),
+                sentence,
+            )
+            cited_order += [c for c in cites if c not in cited_order]
+            kept.append(("- " if bullet else "") + sentence.strip())
+    if not kept:  # nothing the passages support: the extractive answer instead
+        if intent.kind == BROAD:
+            answer = _broad_answer(scored, question, timer, intent.as_list)
+        else:
+            best = scored[0]
+            _number([best])
+            answer = timer.answer(f"{best.text} [{best.n}]", False, False, "evidence", [best])
+        answer.grounded = False
+        answer.unsupported = dropped
+        return answer
+    text = "\n".join(kept) if any(k.startswith("- ") for k in kept) else " ".join(kept)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    used = []
+    for c in cited_order:
+        e = best_of.get(c)
+        if e is None:  # a passage with no scored sentence: quote its start
+            hit = passages[c]
+            e = Evidence(hit.text[:200], hit, hit.score, 0.0, 0.0)
+        e.n = c
+        used.append(e)
+    return timer.answer(_renumber(text, used), False, True, "model", used, dropped)
 
 
 def is_grounded(answer: str, evidence: list[Evidence], threshold: float = 0.6) -> bool:
@@ -227,9 +392,21 @@ def is_grounded(answer: str, evidence: list[Evidence], threshold: float = 0.6) -
         return False
     support_stems = {stem(w) for w in content_words(support)}
     found = sum(stem(w) in support_stems for w in words)
-    numbers = set(re.findall(r"\d[\d,.]*\d|\d", text))
-    support_numbers = set(re.findall(r"\d[\d,.]*\d|\d", support))
+    numbers = set(NUMBER.findall(text))
+    support_numbers = set(NUMBER.findall(support))
     return found / len(words) >= threshold and numbers <= support_numbers
+
+
+def supported(sentence: str, texts: list[str], threshold: float = 0.6) -> bool:
+    """Like `is_grounded`, for one sentence against the passages it cites."""
+    words = content_words(uncited(sentence))
+    if not words:
+        return False
+    support = " ".join(texts)
+    support_stems = {stem(w) for w in content_words(support)}
+    found = sum(stem(w) in support_stems for w in words)
+    numbers = set(NUMBER.findall(uncited(sentence)))
+    return found / len(words) >= threshold and numbers <= set(NUMBER.findall(support))
 
 
 def adds_to(answer: str, question: str) -> bool:

@@ -112,6 +112,8 @@ def answer_span(question: str, sentence: str) -> str:
     if kind is None:
         return sentence
     q_stems = {stem(w.lower()) for w in re.findall(r"\w+", question)}
+    if kind == "number" and (counted := _counted(q_stems, sentence)):
+        return counted
     spans = []
     for start, end in _candidates(kind, sentence):
         words = re.findall(r"\w+", sentence[start:end])
@@ -125,6 +127,27 @@ def answer_span(question: str, sentence: str) -> str:
         return sentence
     start, end = spans[0]
     return sentence[start:end].strip(" ,;:.")
+
+
+def _counted(q_stems: set[str], sentence: str) -> str | None:
+    """For "how many assault rifles ...?": the one number followed by the thing the
+    question counts, with it ("more than 600,000 assault rifles"), or None."""
+    found = []
+    for m in _NUMBER.finditer(sentence):
+        number = [w for w in re.findall(r"\w+", m.group()) if w.lower() not in STOPWORDS]
+        if any(stem(w.lower()) in q_stems for w in number):
+            continue
+        end = m.end()
+        # The thing counted follows within three words ("600,000 assault rifles").
+        tail = re.match(r"(?:\s+[\w'’-]+){1,3}", sentence[m.end() :])
+        for w in re.finditer(r"[\w'’-]+", tail.group() if tail else ""):
+            if w.group().lower() in STOPWORDS:
+                break
+            if stem(w.group().lower()) in q_stems:
+                end = m.end() + w.end()
+        if end > m.end():
+            found.append(sentence[m.start() : end])
+    return found[0].strip() if len(found) == 1 else None
 
 
 # A number with separators ("600,000", "3.5"), a word (with inner hyphens or apostrophes),

@@ -41,6 +41,7 @@ class SentenceMatch:
     end: int
     similarity: float  # cosine with the question
     overlap: float  # IDF-weighted share of the question's words
+    vector: object = field(default=None, repr=False)  # the stored sentence vector (unit length)
 
 
 @dataclass
@@ -75,8 +76,10 @@ def search(
     fusion: str = "sentence",
     dense_weight: float = 0.5,
     with_sentences: bool = True,
+    spread: bool = True,
 ) -> list[Hit]:
-    """The k best chunks, no more than one per document until every document has one.
+    """The k best chunks; with `spread`, no more than one per document until every
+    document has one (a broad question wants the best chunks, wherever they are).
 
     `with_sentences` scores the hits' sentences against the question (for evidence).
     """
@@ -144,7 +147,7 @@ def search(
         for i, s in scores
         if (c := chunks.get(i)) is not None
     ]
-    hits = diversify(hits)[:k]
+    hits = (diversify(hits) if spread else hits)[:k]
     if with_sentences and not by_sentence:
         matches = sentence_matches(query, q_vec, index, {h.id: chunks[h.id] for h in hits})
     for rank, hit in enumerate(hits, 1):
@@ -178,7 +181,7 @@ def sentence_matches(
         norm = float(np.linalg.norm(s.vector)) or 1.0
         sim = float(s.vector @ q) / norm
         overlap = sum(idf[t] for t in q_stems & ss) / total if total else 0.0
-        out[cid].append(SentenceMatch(s.start, s.end, sim, overlap))
+        out[cid].append(SentenceMatch(s.start, s.end, sim, overlap, s.vector / norm))
     return out
 
 

@@ -17,6 +17,7 @@ STOPWORDS = frozenset(
 )
 
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3]
+NUMBER = re.compile(r"\d[\d,.]*\d|\d")  # 600,000 and 3.5 stay whole
 
 
 # C0 and C1 control characters (escape sequences start with one) and the bidirectional
