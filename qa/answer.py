@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
-from .compose import pick, reading_order, render
+from .compose import broad, reading_order, render
 from .config import DEFAULT_K
 from .errors import QAError, UsageError
 from .extract import answer_span, phrase_for
@@ -247,13 +247,15 @@ def ask(
             on_token,
         )
     if broad:
-        return _broad_answer(scored, question, timer, intent.as_list)
+        return _broad_answer(scored, hits, question, timer, intent.as_list)
     return _factoid_answer(question, scored, spec, timer, chat_model)
 
 
-def _broad_answer(scored: list[Evidence], question: str, timer: _Timer, as_list: bool) -> Answer:
+def _broad_answer(
+    scored: list[Evidence], hits: list[Hit], question: str, timer: _Timer, as_list: bool
+) -> Answer:
     """Several sentences that together cover the question, in document order, cited."""
-    chosen = pick(scored, question)
+    chosen = broad(scored, hits[0].id, question)
     if not chosen:  # nothing complete enough to show: the best sentence as it is
         chosen = scored[:1]
     rank: dict[str, int] = {}
@@ -362,7 +364,7 @@ def _answer_from_passages(question, hits, scored, model, spec, timer, intent, on
             kept.append(("- " if bullet else "") + sentence.strip())
     if not kept:  # nothing the passages support: the extractive answer instead
         if intent.kind == BROAD:
-            answer = _broad_answer(scored, question, timer, intent.as_list)
+            answer = _broad_answer(scored, hits, question, timer, intent.as_list)
         else:
             best = scored[0]
             _number([best])

@@ -523,12 +523,23 @@ def eval_(
     chunk_overlap: Annotated[
         int, typer.Option(help="Chunk overlap (temporary index).")
     ] = DEFAULT_CHUNK_OVERLAP,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="For a broad question file: the documents it is about (repeatable; a SQuAD "
+            "file becomes one document per article)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ):
-    """Measure retrieval (recall@k, MRR) and, with --answers, answer quality on a SQuAD file.
+    """Measure retrieval (recall@k, MRR) and, with --answers, answer quality on a SQuAD file;
+    or, on a broad question file, fact coverage, readability and abstention.
 
     Example: qa eval ../shared/eval/squad-v1.1-dev-8-articles.json --sample 300 --seed 1 --answers
     --unanswerable bench/unrelated_questions.txt
+
+    Example: qa eval ../shared/eval/broad-questions-dev.json --corpus seeds/
+    --corpus ../shared/eval/squad-v1.1-dev-8-articles.json
     """
     from .config import ChunkSettings, offline_environment
     from .evaluate import build_index, evaluate, load_squad, pick, temporary_directory
@@ -539,6 +550,32 @@ def eval_(
     spec = LLMSpec.parse(llm, base_url)
     if index is not None:
         _check_eval_folder(index)
+    from .evaluate import load_broad
+
+    broad = load_broad(file)
+    if broad is not None:
+        if not corpus:
+            raise UsageError(
+                f"{file} holds broad questions: name the documents they are about with "
+                f"--corpus (files, folders, or a SQuAD file: one document per article)"
+            )
+        from .evaluate import run_broad
+
+        with temporary_directory() as tmp, eval_progress(enabled=not json_out) as progress:
+            result = run_broad(
+                broad,
+                corpus,
+                Path(index) if index else Path(tmp),
+                _embedder(),
+                spec,
+                k=k,
+                retriever=retriever,
+                min_score=min_score,
+                chunk=ChunkSettings(chunk_size, chunk_overlap),
+                progress=progress,
+            )
+        _print_json(result) if json_out else print_eval(result)
+        return
     paragraphs, questions = load_squad(file)
     questions = pick(questions, limit, sample, seed)
     if unanswerable:

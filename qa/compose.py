@@ -1,10 +1,12 @@
 """Answers made of several sentences, chosen without a model: broad answers and summaries.
 
-Sentences are picked by maximal marginal relevance over their stored vectors: each next
-sentence is the one most relevant to the question (or, for a summary, most central to
-the document), plus the share of the question's words it newly covers, minus its
-similarity to what is already picked. The picked sentences are shown in document order,
-each cited, as prose or as bullets.
+A broad answer starts from the best passage, whole (the facts a broad question asks for
+cluster there), and adds the other passages' best sentences, preferring specific ones
+(names, numbers, dates the question does not already hold), up to WORDS_MAX words.
+A summary picks a document's sentences by maximal marginal relevance over their stored
+vectors: each next one the most central to the document, minus its similarity to what
+is already picked. Either way the sentences are shown in document order, each cited, as
+prose or as bullets. The measurements behind these choices are in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Sequence
 
 from .text import stems
 
-# Measured on the broad development questions (bench/RESULTS.md).
-LAMBDA = 0.7  # relevance against redundancy
+# Measured on the broad development questions (bench/RESULTS.md, bench/broad_sweep.py).
+SPECIFICITY_WEIGHT = 0.2  # names and numbers a sentence adds, against relevance alone
+NEAR_DUPLICATE = 0.9  # cosine above which a sentence says again what is picked
+LAMBDA = 0.7  # summaries: centrality against redundancy
 COVERAGE_WEIGHT = 0.3  # the question's words a sentence adds to what is picked
 RELEVANCE_DROP = 0.25  # candidates scoring this far below the best are not used
 WORDS_ENOUGH = 100  # stop adding sentences once the answer is this long
@@ -90,6 +94,44 @@ def pick(
         total += n
         if total >= enough and len(chosen) >= min_sentences:
             break
+    return chosen
+
+
+_SPECIFIC = re.compile(r"[\w'’$%.,–-]+")
+
+
+def specificity(sentence: str, question: str) -> float:
+    """How many names and numbers the sentence holds that the question does not, up to
+    four (as a share, 0 to 1): broad answers are made of specifics, not restatements."""
+    asked = stems(question)
+    tokens = _SPECIFIC.findall(sentence)
+    new = {
+        t
+        for i, t in enumerate(tokens)
+        if ((i > 0 and t[:1].isupper()) or any(ch.isdigit() for ch in t)) and not (stems(t) & asked)
+    }
+    return min(1.0, len(new) / 4)
+
+
+def broad(candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX) -> list:
+    """The lead passage's sentences, then the other passages' best, to `most` words."""
+    pool = [c for c in candidates if complete(c.text)]
+    first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
+    rest = sorted(
+        (c for c in pool if c.hit.id != lead),
+        key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),
+        reverse=True,
+    )
+    chosen: list = []
+    total = 0
+    for c in first + rest:
+        n = words(c.text)
+        if total + n > most:
+            continue  # a shorter one may still fit
+        if any(_cosine(c.vector, p.vector) > NEAR_DUPLICATE for p in chosen):
+            continue
+        chosen.append(c)
+        total += n
     return chosen
 
 

@@ -1,0 +1,61 @@
+"""Broad questions: where the key facts are lost (retrieval or selection), and how the
+composition settings trade coverage against length. Reuses an index built by
+`qa eval ../shared/eval/broad-questions-dev.json --corpus ... --index DIR`.
+
+Run: .venv/bin/python bench/broad_sweep.py DIR
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+from qa import answer, compose
+from qa.embeddings import default_embedder
+from qa.evaluate import evaluate_broad, load_broad
+from qa.retrieval import search
+from qa.store import Index
+
+QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/broad-questions-dev.json"
+
+
+def ceiling(questions, index, embedder, k: int) -> float:
+    """Fact coverage if every sentence of the top-k passages were shown (no word limit)."""
+    shares = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        hits = search(q.question, index, embedder, k, spread=False)
+        text = " ".join(h.text for h in hits).lower()
+        shares.append(sum(any(kw.lower() in text for kw in f) for f in q.facts) / len(q.facts))
+    return round(sum(shares) / len(shares), 3)
+
+
+def main() -> None:
+    index = Index(Path(sys.argv[1]) / "index")
+    embedder = default_embedder()
+    questions = load_broad(QUESTIONS)
+    for k in (4, 8, 12, 16):
+        print(f"retrieval ceiling, top {k} passages: {ceiling(questions, index, embedder, k)}")
+    grid = {
+        "BROAD_K": (8, 12),
+        "LAMBDA": (0.5, 0.7),
+        "COVERAGE_WEIGHT": (0.3, 0.6),
+        "RELEVANCE_DROP": (0.25, 0.4),
+        "WORDS_ENOUGH": (100, 130),
+    }
+    for values in itertools.product(*grid.values()):
+        setting = dict(zip(grid, values))
+        answer.BROAD_K = setting["BROAD_K"]
+        for name in ("LAMBDA", "COVERAGE_WEIGHT", "RELEVANCE_DROP", "WORDS_ENOUGH"):
+            setattr(compose, name, setting[name])
+        r = evaluate_broad(questions, index, embedder, llm="extractive")
+        print(
+            setting,
+            {key: r[key] for key in ("fact_coverage", "full_coverage", "mean_words", "readable")},
+        )
+
+
+if __name__ == "__main__":
+    main()
