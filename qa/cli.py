@@ -57,6 +57,9 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("qa: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `qa ... | head`: the reader left; nothing to report
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit
+            ctx.exit(141)
         except Exception as exc:  # a bug: say so in one line, traceback on request
             if os.environ.get("QA_DEBUG") == "1" or type(exc).__module__.startswith(
                 ("click", "typer")
@@ -321,6 +324,49 @@ def ask(
         _print_json(answer.to_dict())
     else:
         print_answer(answer, streamed=stream.enabled)
+
+
+@app.command()
+def summarize(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Indexed files or folders, or source names as cited.", show_default=False
+        ),
+    ],
+    llm: LLMOpt = "local",
+    base_url: BaseUrlOpt = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print one JSON object per document.")
+    ] = False,
+):
+    """Summarise whole documents: 3-7 of their own sentences, cited (an ollama:/openai:
+    model writes the summary instead, part by part for a long document).
+
+    Example: qa summarize seeds/000_367919e9dc5d7af7.txt
+    """
+    from .llms import LLMSpec
+    from .summary import find_documents
+    from .summary import summarize as run_summarize
+    from .ui import print_answer, summary_progress
+
+    spec = LLMSpec.parse(llm, base_url)
+    store = _index(index, chroma_url)
+    store.require_documents()
+    documents = find_documents(store, paths)
+    for n, document in enumerate(documents):
+        with summary_progress(document["source"], enabled=not json_out) as progress:
+            answer = run_summarize(document, store, spec, on_progress=progress)
+        if json_out:
+            _print_json({"document": document["source"], **answer.to_dict()})
+            continue
+        from .ui import out
+
+        if len(documents) > 1:
+            out.print(("\n" if n else "") + f"[bold]{clean(document['source'])}[/bold]")
+        print_answer(answer)
 
 
 @app.command()

@@ -22,6 +22,7 @@ NEAR_DUPLICATE = 0.9  # cosine above which a sentence says again what is picked
 LAMBDA = 0.7  # summaries: centrality against redundancy
 COVERAGE_WEIGHT = 0.3  # the question's words a sentence adds to what is picked
 RELEVANCE_DROP = 0.25  # candidates scoring this far below the best are not used
+BROAD_DROP = 0.5  # a broad answer's sentences outside the best passage: no further below
 WORDS_ENOUGH = 100  # stop adding sentences once the answer is this long
 WORDS_MAX = 150  # and never go past this
 MAX_SENTENCES = 7
@@ -113,12 +114,16 @@ def specificity(sentence: str, question: str) -> float:
     return min(1.0, len(new) / 4)
 
 
-def broad(candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX) -> list:
-    """The lead passage's sentences, then the other passages' best, to `most` words."""
+def broad(
+    candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float = BROAD_DROP
+) -> list:
+    """The lead passage's sentences, then the other passages' best (those within `drop`
+    of the best sentence's score), to `most` words."""
     pool = [c for c in candidates if complete(c.text)]
     first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
+    floor = max((c.score for c in pool), default=0.0) - drop
     rest = sorted(
-        (c for c in pool if c.hit.id != lead),
+        (c for c in pool if c.hit.id != lead and c.score >= floor),
         key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),
         reverse=True,
     )

@@ -47,7 +47,8 @@ def iso_date(value: str) -> str | None:
 
 def uncited(text: str) -> str:
     """`text` without its citation marks."""
-    return CITATION.sub(" ", text).strip()
+    text = re.sub(r"[ \t]{2,}", " ", CITATION.sub(" ", text))
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text).strip()
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

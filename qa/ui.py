@@ -44,6 +44,25 @@ def ingest_progress(enabled: bool = True):
         yield update
 
 
+@contextlib.contextmanager
+def summary_progress(source: str, enabled: bool = True):
+    """A bar over a long document's parts while a model summarises them."""
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(f"summarising {escape(clean(source)[-40:])}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 class _EvalProgress:
     def __init__(self, bar):
         self.bar = bar
