@@ -102,11 +102,13 @@ ChromaOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of text.")]
 KOpt = Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages to retrieve.")]
 LLMOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--llm",
         envvar="QA_LLM",
-        help="local | extractive | ollama:MODEL | openai:MODEL [env QA_LLM].",
+        show_default=False,
+        help="local | extractive | ollama:MODEL | openai:MODEL [env QA_LLM; default: as "
+        "`qa config` sets, else local]. `qa models` lists them.",
     ),
 ]
 BaseUrlOpt = Annotated[
@@ -140,8 +142,12 @@ def _index(index: str | None, chroma_url: str | None):
     from .store import Index
 
     offline_environment()
+    from .config import configured
+
     if index is not None and not index.strip():
         raise UsageError("--index is empty; name a folder")
+    index = index or configured("index")
+    chroma_url = chroma_url or configured("chroma_url")
     folder = Path(index).expanduser() if index else None
     if folder is not None and folder.exists() and not folder.is_dir():
         raise UsageError(f"--index {folder} is a file, not a folder")
@@ -179,6 +185,14 @@ def _text_argument(value: str, what: str) -> str:
             f"the {what} is {len(value):,} characters long; at most {MAX_QUESTION_CHARS:,} are read"
         )
     return value
+
+
+def _llm(llm: str | None, base_url: str | None):
+    """The model to answer with: the flag or QA_LLM, else the settings file, else local."""
+    from .config import configured
+    from .llms import LLMSpec
+
+    return LLMSpec.parse(llm or configured("llm") or "local", base_url or configured("base_url"))
 
 
 def _embedder():
@@ -282,7 +296,7 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     k: KOpt = DEFAULT_K,
-    llm: LLMOpt = "local",
+    llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
     retriever: RetrieverOpt = "hybrid",
     source: SourceOpt = None,
@@ -299,10 +313,9 @@ def ask(
     """
     from .answer import DEFAULT_MIN_SCORE
     from .answer import ask as run_ask
-    from .llms import LLMSpec
     from .ui import AnswerStream, print_answer
 
-    spec = LLMSpec.parse(llm, base_url)
+    spec = _llm(llm, base_url)
     question = _text_argument(question, "question")
     store = _index(index, chroma_url)
     store.require_documents()
@@ -334,7 +347,7 @@ def summarize(
             help="Indexed files or folders, or source names as cited.", show_default=False
         ),
     ],
-    llm: LLMOpt = "local",
+    llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
@@ -347,12 +360,11 @@ def summarize(
 
     Example: qa summarize seeds/000_367919e9dc5d7af7.txt
     """
-    from .llms import LLMSpec
     from .summary import find_documents
     from .summary import summarize as run_summarize
     from .ui import print_answer, summary_progress
 
-    spec = LLMSpec.parse(llm, base_url)
+    spec = _llm(llm, base_url)
     store = _index(index, chroma_url)
     store.require_documents()
     documents = find_documents(store, paths)
@@ -407,7 +419,7 @@ def search(
 @app.command()
 def chat(
     k: KOpt = DEFAULT_K,
-    llm: LLMOpt = "local",
+    llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
     retriever: RetrieverOpt = "hybrid",
     source: SourceOpt = None,
@@ -427,10 +439,9 @@ def chat(
     """
     from .answer import DEFAULT_MIN_SCORE
     from .chat import Conversation
-    from .llms import LLMSpec
     from .ui import run_chat
 
-    spec = LLMSpec.parse(llm, base_url)
+    spec = _llm(llm, base_url)
     store = _index(index, chroma_url)
     store.require_documents()
     options = {
@@ -549,7 +560,7 @@ def eval_(
             help="Also generate answers: exact match, F1, abstention, latency.",
         ),
     ] = False,
-    llm: LLMOpt = "local",
+    llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
     k: KOpt = DEFAULT_K,
     retriever: RetrieverOpt = "hybrid",
@@ -589,11 +600,10 @@ def eval_(
     """
     from .config import ChunkSettings, offline_environment
     from .evaluate import build_index, evaluate, load_squad, pick, temporary_directory
-    from .llms import LLMSpec
     from .ui import eval_progress, print_eval
 
     offline_environment()
-    spec = LLMSpec.parse(llm, base_url)
+    spec = _llm(llm, base_url)
     if index is not None:
         _check_eval_folder(index)
     from .evaluate import load_broad
@@ -670,6 +680,125 @@ def _check_eval_folder(folder: Path) -> None:
         raise IndexFolderRefused(
             f"{folder} holds files that qa eval did not write; choose a new or empty folder"
         )
+
+
+config_app = typer.Typer(cls=_Group, no_args_is_help=False, invoke_without_command=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.callback()
+def config_show(
+    ctx: typer.Context,
+    json_out: JsonOpt = False,
+):
+    """Show or change the settings file: a model chosen once is used by every command.
+
+    Without a subcommand, shows each setting, its value and where it comes from (a flag
+    wins over the environment, which wins over the file, which wins over the default).
+
+    Example: qa config set llm ollama:llama3.1
+    """
+    if ctx.invoked_subcommand:
+        return
+    from .config import CONFIG_KEYS, config_file, read_config
+
+    values = read_config()
+    envs = {"llm": "QA_LLM", "index": "QA_INDEX", "chroma_url": "QA_CHROMA_URL"}
+    rows = []
+    for key, about in CONFIG_KEYS.items():
+        env = envs.get(key)
+        if env and os.environ.get(env):
+            value, source = os.environ[env], f"environment ({env})"
+        elif key in values:
+            value, source = values[key], "settings file"
+        else:
+            value, source = {"llm": "local"}.get(key), "default"
+        rows.append({"key": key, "value": value, "from": source, "about": about})
+    if json_out:
+        _print_json({"file": str(config_file()), "settings": rows})
+        return
+    typer.echo(f"settings file: {clean(str(config_file()))}")
+    for r in rows:
+        shown = clean(r["value"]) if r["value"] else "-"
+        typer.echo(f"  {r['key']:<11} {shown:<32} ({r['from']}) {r['about']}")
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="llm, base_url, index or chroma_url.")],
+    value: Annotated[str, typer.Argument(help="The value.")],
+):
+    """Set one setting in the settings file.
+
+    Example: qa config set llm ollama:llama3.1
+    """
+    from .config import CONFIG_KEYS, read_config, write_config
+
+    if key not in CONFIG_KEYS:
+        raise UsageError(f"unknown setting {key!r}; choose one of {', '.join(CONFIG_KEYS)}")
+    if key == "llm":
+        _llm(value, None)  # refuses what --llm would refuse
+    elif key == "chroma_url":
+        _check_url(value)
+    elif not value.strip():
+        raise UsageError(f"{key} cannot be empty; use `qa config unset {key}`")
+    if key == "index":
+        value = str(Path(value).expanduser().resolve())
+    values = read_config()
+    values[key] = value
+    path = write_config(values)
+    typer.echo(f"{key} = {clean(value)} (in {clean(str(path))})")
+
+
+@config_app.command("unset")
+def config_unset(key: Annotated[str, typer.Argument(help="The setting to remove.")]):
+    """Remove one setting from the settings file (back to its default).
+
+    Example: qa config unset llm
+    """
+    from .config import CONFIG_KEYS, read_config, write_config
+
+    if key not in CONFIG_KEYS:
+        raise UsageError(f"unknown setting {key!r}; choose one of {', '.join(CONFIG_KEYS)}")
+    values = read_config()
+    values.pop(key, None)
+    write_config(values)
+    typer.echo(f"{key} unset")
+
+
+@app.command()
+def models(
+    base_url: BaseUrlOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print one JSON object per model.")
+    ] = False,
+):
+    """List the models that can answer: the bundled one, models an Ollama server has, and
+    those of a configured OpenAI-compatible server. The one in use is marked.
+
+    Example: qa models
+    """
+    from .llms import available_models
+
+    current = _llm(None, base_url).name
+    rows = available_models(base_url or _config_value("base_url"))
+    for row in rows:
+        row["current"] = row["name"] == current
+    if json_out:
+        for row in rows:
+            _print_json(row)
+        return
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        state = "" if row["available"] else " (not available)"
+        typer.echo(f"{mark} {clean(row['name']):<28} {clean(row['detail'])}{state}")
+    typer.echo("\n* in use. Choose another once with `qa config set llm NAME`, or --llm NAME.")
+
+
+def _config_value(key: str) -> str | None:
+    from .config import configured
+
+    return configured(key)
 
 
 def _version(value: bool):

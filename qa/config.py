@@ -76,3 +76,64 @@ class ChunkSettings:
             raise UsageError(
                 f"chunk overlap must be between 0 and the chunk size (got {self.overlap})"
             )
+
+
+# -- the settings file ---------------------------------------------------------------------------
+# `qa config set llm ollama:llama3.1` once, instead of --llm on every command. Precedence:
+# a command-line flag, then the environment variable, then this file, then the default.
+CONFIG_KEYS = {
+    "llm": "the model that answers: local | extractive | ollama:MODEL | openai:MODEL",
+    "base_url": "the server of an ollama: or openai: model",
+    "index": "the index folder",
+    "chroma_url": "a Chroma server (http://HOST:PORT)",
+}
+
+
+def config_file() -> Path:
+    """`$QA_CONFIG`, else `qa/config.toml` in `$XDG_CONFIG_HOME` (default ~/.config)."""
+    if env := os.environ.get("QA_CONFIG"):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "qa" / "config.toml"
+
+
+def read_config() -> dict[str, str]:
+    """The settings file's values ({} when there is none)."""
+    import tomllib
+
+    from .errors import UsageError
+
+    path = config_file()
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read the settings file {path} ({exc})") from None
+    unknown = sorted(set(data) - set(CONFIG_KEYS))
+    if unknown:
+        raise UsageError(
+            f"the settings file {path} has unknown keys: {', '.join(unknown)} "
+            f"(known: {', '.join(CONFIG_KEYS)})"
+        )
+    return {k: str(v) for k, v in data.items()}
+
+
+def write_config(values: dict[str, str]) -> Path:
+    """Write the settings file (atomically), one `key = "value"` a line."""
+    import json
+
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    lines = ["# qa settings: `qa config set KEY VALUE` writes this file."]
+    lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(values.items())]
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def configured(key: str) -> str | None:
+    """A value from the settings file, or None."""
+    return read_config().get(key) or None

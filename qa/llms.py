@@ -109,3 +109,49 @@ def connection_error(spec: LLMSpec, exc: Exception) -> LLMUnavailable:
         return LLMUnavailable(f"cannot reach the LLM server at {where}")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return LLMUnavailable(f"the LLM at {where} failed: {first[:200]}")
+
+
+def available_models(base_url: str | None = None, timeout: float = 2.0) -> list[dict]:
+    """What `--llm` can name here: the bundled model, no model, the models an Ollama
+    server reports, and those of an OpenAI-compatible server (when one is configured).
+    Servers are asked only here, on request, with a short timeout."""
+    import json
+    import urllib.request
+
+    rows = []
+    try:
+        path = local_model_path()
+        size = f"{path.stat().st_size / 1e6:.0f} MB"
+        rows.append(_row("local", "local", True, f"bundled SmolLM2-135M-Instruct ({size})"))
+    except ModelNotFound as exc:
+        rows.append(_row("local", "local", False, str(exc)))
+    rows.append(_row("extractive", "extractive", True, "no model: sentences from the documents"))
+
+    def fetch(url: str, headers: dict | None = None):
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read().decode())
+
+    ollama = LLMSpec.parse("ollama:x").base_url or OLLAMA_DEFAULT_URL
+    try:
+        for m in fetch(ollama.rstrip("/") + "/api/tags").get("models", []):
+            rows.append(_row(f"ollama:{m['name']}", "ollama", True, f"Ollama at {ollama}"))
+    except (OSError, ValueError, KeyError):
+        rows.append(_row("ollama:MODEL", "ollama", False, f"no Ollama server at {ollama}"))
+    openai = base_url or os.environ.get("OPENAI_BASE_URL")
+    key = os.environ.get("OPENAI_API_KEY")
+    if openai:
+        try:
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            for m in fetch(openai.rstrip("/") + "/models", headers).get("data", []):
+                rows.append(_row(f"openai:{m['id']}", "openai", True, f"server at {openai}"))
+        except (OSError, ValueError, KeyError):
+            rows.append(_row("openai:MODEL", "openai", False, f"no answer from {openai}"))
+    else:
+        detail = "OpenAI API (OPENAI_API_KEY set)" if key else "set a server with --base-url"
+        rows.append(_row("openai:MODEL", "openai", bool(key), detail))
+    return rows
+
+
+def _row(name: str, backend: str, available: bool, detail: str) -> dict:
+    return {"name": name, "backend": backend, "available": available, "detail": detail}

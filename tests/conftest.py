@@ -79,6 +79,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("QA_DEBUG", raising=False)
     monkeypatch.delenv("QA_LLM", raising=False)
     monkeypatch.delenv("QA_CHROMA_URL", raising=False)
+    for name in ("QA_CONFIG", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "QA_LLM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
     # One cache for the ONNX export of the embedder, shared by every test (and run).
     monkeypatch.setenv("QA_CACHE", str(ROOT / ".qa-cache"))
 

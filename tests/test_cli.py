@@ -21,7 +21,19 @@ def ingested(fake_cli, docs):
 
 
 def test_every_command_has_help():
-    for command in ("ingest", "ask", "search", "chat", "status", "forget"):
+    for command in (
+        "ingest",
+        "ask",
+        "search",
+        "chat",
+        "status",
+        "forget",
+        "summarize",
+        "models",
+        "config",
+        "reindex",
+        "eval",
+    ):
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.stdout and "--json" in result.stdout

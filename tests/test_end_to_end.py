@@ -125,6 +125,13 @@ def test_openai_backend_against_a_real_server(seed_index, openai_server, monkeyp
     assert "[" in data["answer"]
 
 
+def test_models_lists_what_an_openai_compatible_server_serves(openai_server):
+    result = CliRunner().invoke(app, ["models", "--base-url", openai_server, "--json"])
+    assert result.exit_code == 0, result.output
+    names = [json.loads(line)["name"] for line in result.stdout.splitlines()]
+    assert {"local", "extractive", "openai:smollm2"} <= set(names)
+
+
 def test_installed_command_runs_offline(seed_index):
     """The `qa` entry point itself, as a user runs it."""
     qa = shutil.which("qa", path=os.path.dirname(sys.executable))
