@@ -184,11 +184,23 @@ class AnswerStream:
 
 def print_answer(answer, streamed: bool = False) -> None:
     if not streamed:
-        out.print(clean(answer.answer), markup=False)
+        out.print(_highlighted(clean(answer.answer), answer.highlight and clean(answer.highlight)))
     if answer.sources:
         out.print()
         out.print("[bold]Sources[/bold]")
         print_sources(answer.sources, _focus(answer))
+
+
+def _highlighted(text: str, phrase: str | None):
+    """The answer, with the phrase the bundled model points at in bold (on a terminal;
+    piped output is plain text)."""
+    from rich.text import Text
+
+    shown = Text(text)
+    at = text.find(phrase) if phrase else -1
+    if at >= 0:
+        shown.stylize("bold", at, at + len(phrase))
+    return shown
 
 
 def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
@@ -205,6 +217,8 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
 
 
 def _focus(answer) -> str | None:
+    if answer.highlight:
+        return answer.highlight
     return uncited(answer.answer) if answer.answer_from == "span" else None
 
 

@@ -22,21 +22,22 @@ def test_the_small_model_sees_the_best_sentence_and_its_answer_is_quoted(index, 
     assert "agreement on military-technical cooperation" in prompt
     assert "Sourdough" not in prompt
     # The reply's new words (contract, 600,000, assault rifles) lie in one phrase of the
-    # evidence sentence: that stretch of it is the answer, in the document's own words.
-    phrase = answer.answer.removesuffix(" [1]")
-    assert phrase == "contract for making more than 600,000 assault rifles"
-    assert phrase in answer.evidence[0]["text"] and len(phrase) < len(answer.evidence[0]["text"])
-    assert answer.grounded and answer.answer_from == "span" and not answer.abstained
+    # evidence sentence: that stretch of it is highlighted; the sentence is the answer.
+    sentence = answer.evidence[0]["text"]
+    assert answer.answer == f"{sentence} [1]"
+    assert answer.highlight == "contract for making more than 600,000 assault rifles"
+    assert answer.highlight in sentence
+    assert answer.grounded and answer.answer_from == "evidence" and not answer.abstained
     assert [s.n for s in answer.sources] == [1]
     assert answer.sources[0].source == "docs/summit.txt"
 
 
 def test_a_small_model_reply_spread_over_the_sentence_shows_the_sentence(index, embedder, fake_llm):
     # Supported, but its new words lie in three phrases of the sentence: the model did
-    # not point at one answer, so the whole evidence sentence is shown.
+    # not point at one answer, so nothing is highlighted in the sentence.
     fake_llm.enqueue("Both sides: assault rifles, a robust collaboration.")
     answer = ask(QUESTION, index, embedder, "local")
-    assert answer.answer_from == "evidence" and not answer.grounded
+    assert answer.answer_from == "evidence" and answer.highlight is None
     assert answer.answer.removesuffix(" [1]") == answer.evidence[0]["text"]
 
 
@@ -58,7 +59,7 @@ def test_citations_to_missing_sources_are_removed(index, embedder, fake_llm):
 def test_an_unsupported_answer_falls_back_to_the_evidence(index, embedder, fake_llm):
     fake_llm.enqueue("They agreed to build a joint moon base on Mars by 2050.")
     answer = ask(QUESTION, index, embedder, "local")
-    assert not answer.grounded
+    assert answer.highlight is None  # the model's reply is not used
     assert answer.answer_from == "evidence"
     assert "moon" not in answer.answer
     assert "military-technical cooperation" in answer.answer
@@ -96,7 +97,7 @@ def test_the_small_models_unchecked_words_are_not_streamed(index, embedder, fake
     fake_llm.enqueue("Assault rifles.")
     tokens = []
     answer = ask(QUESTION, index, embedder, "local", on_token=tokens.append)
-    assert tokens == [] and answer.answer_from == "span"
+    assert tokens == [] and answer.highlight == "assault rifles"
 
 
 def test_min_score_controls_abstention(index, embedder, fake_llm):
@@ -152,5 +153,4 @@ def test_shipped_prompts_are_valid():
 def test_the_small_models_own_citation_does_not_count_as_an_answer_word(index, embedder, fake_llm):
     fake_llm.enqueue("Assault rifles [1].")
     answer = ask(QUESTION, index, embedder, "local")
-    assert answer.answer_from == "span"
-    assert answer.answer == "assault rifles [1]"
+    assert answer.highlight == "assault rifles"

@@ -375,7 +375,11 @@ def test_ctrl_c_while_answering_cancels_that_answer_only(monkeypatch, capsys):
             from types import SimpleNamespace
 
             return SimpleNamespace(
-                answer="second answer", sources=[], answer_from="model", to_dict=lambda: {}
+                answer="second answer",
+                sources=[],
+                answer_from="model",
+                highlight=None,
+                to_dict=lambda: {},
             )
 
     conversation = Conversation()
