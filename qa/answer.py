@@ -193,12 +193,14 @@ def ask(
     chat_model=None,
     on_token: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    document: str | None = None,
 ) -> Answer:
     """Answer `question` from the index, citing the passages used.
 
     The question's kind (`qa.intent`) picks the route: a factoid gets a span or a
     sentence, a broad question several sentences that cover it, a request about a whole
-    document a summary of that document. `chat_model` overrides the model `llm` names
+    document a summary of that document (the one it names, else `document`: in a chat,
+    the one the last answer came from). `chat_model` overrides the model `llm` names
     (tests pass a fake one).
     """
     question = question.strip()
@@ -218,6 +220,7 @@ def ask(
             filters=filters,
             chat_model=chat_model,
             on_progress=on_progress,
+            document=document,
         )
     timer = _Timer(question, spec, intent.kind)
     broad = intent.kind == BROAD
@@ -296,7 +299,9 @@ def _factoid_answer(question, scored, spec: LLMSpec, timer: _Timer, chat_model) 
     reply, _ = _cite(reply, evidence)
     grounded = is_grounded(reply, evidence) and adds_to(reply, question)
     phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
-    return timer.answer(f"{best.text} [{best.n}]", False, True, "evidence", [best], highlight=phrase)
+    return timer.answer(
+        f"{best.text} [{best.n}]", False, True, "evidence", [best], highlight=phrase
+    )
 
 
 def _passage_text(hit: Hit) -> str:

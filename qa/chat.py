@@ -80,6 +80,7 @@ class Conversation:
 
     def ask(self, question: str, on_token=None) -> Answer:
         query = self.standalone(question)
+        last = next((t for t in reversed(self.turns) if t.sources), None)
         answer = ask(
             query,
             self.index,
@@ -87,6 +88,7 @@ class Conversation:
             self.llm,
             chat_model=self.chat_model,
             on_token=on_token,
+            document=last.sources[0].path if last else None,  # "summarise the article"
             **self.options,
         )
         answer.question = question

@@ -99,3 +99,15 @@ def test_chat_ends_cleanly_at_end_of_input(fake_cli, docs):
     runner.invoke(app, ["ingest", str(docs)])
     result = runner.invoke(app, ["chat"], input="")
     assert result.exit_code == 0
+
+
+def test_summarise_the_article_in_a_chat_means_the_one_just_discussed(fake_cli, docs):
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(docs)]).exit_code == 0
+    script = "what did India and Russia agree on defence?\nsummarise the article\n"
+    result = runner.invoke(app, ["chat", "--json", "--llm", "extractive"], input=script)
+    assert result.exit_code == 0, result.output
+    first, summary = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["kind"] == "broad" and summary["kind"] == "document"
+    assert not summary["abstained"]
+    assert {s["source"] for s in summary["sources"]} == {"docs/summit.txt"}
