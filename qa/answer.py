@@ -14,6 +14,7 @@ from .compose import broad, reading_order, render
 from .config import DEFAULT_K
 from .errors import QAError, UsageError
 from .extract import answer_span, phrase_for
+from .formats import cite
 from .intent import BROAD, DOCUMENT, FACTOID, classify
 from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
@@ -79,6 +80,12 @@ class Source:
     path: str
     start: int
     end: int
+    page: int | None = None  # where the passage is: a PDF page,
+    line_start: int | None = None  # lines of a text-like file (or CSV rows),
+    line_end: int | None = None
+    section: str | None = None  # the nearest heading
+    location: dict = field(default_factory=dict)  # all of it (slide, sheet, chapter, cell…)
+    citation: str = ""  # as shown: "report.pdf p. 4", "notes/plan.md:12-18 § Budget"
 
 
 @dataclass
@@ -511,5 +518,11 @@ def _sources(used: list[Evidence]) -> list[Source]:
             path=h.path,
             start=h.start,
             end=h.end,
+            page=h.location.get("page"),
+            line_start=h.location.get("line_start"),
+            line_end=h.location.get("line_end"),
+            section=h.location.get("section"),
+            location=h.location,
+            citation=cite(h.source, h.location, h.chunk),
         )
     return list(by_n.values())

@@ -394,10 +394,21 @@ def search(
     json_out: Annotated[
         bool, typer.Option("--json", metavar="", help="Print one JSON object per passage.")
     ] = False,
+    vimgrep: Annotated[
+        bool,
+        typer.Option(
+            "--vimgrep",
+            metavar="",
+            help="Print path:line:column:text lines, for an editor's quickfix list "
+            "(vim -q, Emacs grep-mode, VS Code).",
+        ),
+    ] = False,
 ):
     """Show the passages that match a query, ranked, with scores (no LLM).
 
     Example: qa search "S-400 air defence" -k 3
+
+    Example: vim -q <(qa search "assault rifles" --vimgrep)
     """
     from .retrieval import search as run_search
 
@@ -410,6 +421,11 @@ def search(
     if json_out:
         for hit in hits:
             _print_json(hit.to_dict())
+        return
+    if vimgrep:
+        from .ui import print_vimgrep
+
+        print_vimgrep(hits)
         return
     from .ui import print_hits
 

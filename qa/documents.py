@@ -9,19 +9,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import formats
 from .config import ChunkSettings
+from .formats import Extracted, Skip
 from .text import iso_date, sentences
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-PDF_SUFFIXES = {".pdf"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+# The format of each file kind and what reads it (README: Formats). Any other file that
+# decodes as text (source code, config, logs) is read as plain text.
+READERS = {
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".csv": "csv", ".tsv": "csv", ".epub": "epub", ".ipynb": "ipynb", ".rtf": "rtf",
+    ".odt": "odt",
+}  # fmt: skip
+OLD_OFFICE = {".doc", ".xls", ".ppt"}
 DEFAULT_MAX_FILE_MB = 50.0
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?[ \t]*")
-
-
-class Skip(Exception):
-    """A file that is not ingested; the message is the reason shown to the user."""
 
 
 @dataclass
@@ -32,6 +38,7 @@ class Chunk:
     start: int
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # spans within `text`
+    location: dict = field(default_factory=dict)  # page, lines, section… (formats.describe)
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Document:
     date: str | None = None
     offset: int = 0  # where `text` starts in the file (after a date header)
     chunks: list[Chunk] = field(default_factory=list)
+    extracted: Extracted | None = field(default=None, repr=False)  # marks, headings
+    notes: list[str] = field(default_factory=list)  # told to the user (a scanned page)
 
 
 def iter_files(root: Path) -> Iterator[Path]:
@@ -83,57 +92,9 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _html_text(html: str) -> str:
-    from html.parser import HTMLParser
-
-    class _Text(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.parts: list[str] = []
-            self._skip = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag in ("script", "style", "noscript", "template"):
-                self._skip += 1
-            elif tag in ("p", "br", "div", "li", "h1", "h2", "h3", "h4", "tr", "section"):
-                self.parts.append("\n\n" if tag != "br" else "\n")
-
-        def handle_endtag(self, tag):
-            if tag in ("script", "style", "noscript", "template") and self._skip:
-                self._skip -= 1
-
-        def handle_data(self, data):
-            if not self._skip:
-                self.parts.append(data)
-
-    parser = _Text()
-    parser.feed(html)
-    text = "".join(parser.parts)
-    return re.sub(r"\n\s*\n\s*", "\n\n", re.sub(r"[ \t]+", " ", text)).strip()
-
-
-def _pdf_text(path: Path) -> str:
-    try:
-        from pypdf import PdfReader
-    except ImportError as exc:  # pragma: no cover - pypdf is a dependency
-        raise Skip("PDF support needs pypdf (pip install pypdf)") from exc
-    import logging
-    import warnings
-
-    # pypdf reports recoverable damage through logging and warnings; a readable PDF is
-    # read, an unreadable one is listed as skipped, and stderr stays quiet either way.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(str(path))
-            return "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except Exception as exc:
-        raise Skip(f"unreadable PDF ({type(exc).__name__})") from exc
-
-
-def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str, bytes]:
-    """The text of a file and its raw bytes; raises Skip with the reason otherwise."""
+def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Extracted, bytes]:
+    """The text of a file (with where each part of it came from) and its raw bytes;
+    raises Skip with the reason otherwise."""
     try:
         size = path.stat().st_size
         if size > max_file_mb * 1024 * 1024:
@@ -142,19 +103,36 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[str
     except OSError as exc:
         raise Skip(f"unreadable ({exc.strerror or exc})") from exc
     suffix = path.suffix.lower()
-    if suffix in PDF_SUFFIXES:
-        text = _pdf_text(path)
-    elif suffix in HTML_SUFFIXES:
-        text = _html_text(decode(data))
+    reader = READERS.get(suffix)
+    if suffix in OLD_OFFICE:
+        raise Skip(f"old binary Office format ({suffix}): save it as {suffix}x to index it")
+    if reader:
+        try:
+            out = _read(reader, path, data)
+        except Skip:
+            raise
+        except Exception as exc:  # a damaged file of a known format
+            raise Skip(f"unreadable {suffix[1:]} file ({type(exc).__name__})") from exc
     elif b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Skip("binary file")
     elif suffix in TEXT_SUFFIXES or _looks_textual(data):
-        text = decode(data)
+        out = formats.plain(decode(data), markdown=suffix in MARKDOWN_SUFFIXES)
     else:
         raise Skip(f"not a text file ({suffix})")
-    if not text.strip():
+    if not out.text.strip():
         raise Skip("empty")
-    return text, data
+    return out, data
+
+
+def _read(reader: str, path: Path, data: bytes) -> Extracted:
+    if reader == "pdf":
+        return formats.pdf(path)
+    if reader in ("docx", "pptx", "xlsx", "epub", "odt"):
+        return getattr(formats, reader)(data)
+    text = decode(data)
+    if reader == "csv":
+        return formats.csv_text(text)
+    return getattr(formats, reader)(text)  # html, ipynb, rtf
 
 
 def _looks_textual(data: bytes) -> bool:
@@ -195,8 +173,8 @@ def make_splitter(settings: ChunkSettings):
 
 def read_document(path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Document:
     """A file's text, date and content hash; no chunks yet."""
-    raw_text, data = read_text(path, max_file_mb)
-    date, text, offset = split_date(raw_text)
+    extracted, data = read_text(path, max_file_mb)
+    date, text, offset = split_date(extracted.text)
     return Document(
         path=path.resolve(),
         source=source_name(path, root),
@@ -204,23 +182,105 @@ def read_document(path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_
         sha256=hashlib.sha256(data).hexdigest(),
         date=date,
         offset=offset,
+        extracted=extracted,
+        notes=extracted.notes,
     )
 
 
 def chunk_document(doc: Document, splitter) -> Document:
     """Split the text into chunks with deterministic ids and offsets into the file's text."""
     doc.chunks = []
-    for number, piece in enumerate(splitter.create_documents([doc.text])):
-        start = doc.offset + piece.metadata["start_index"]
-        body = piece.page_content.strip()
+    where = Locator(doc.extracted) if doc.extracted is not None else None
+    pieces = [
+        (unit_start + piece.metadata["start_index"], piece.page_content)
+        for unit_start, unit in units(doc)
+        for piece in splitter.create_documents([unit])
+    ]
+    for number, (at, content) in enumerate(pieces):
+        start = doc.offset + at
+        body = content.strip()
+        end = start + len(content)
         doc.chunks.append(
             Chunk(
                 id=chunk_id(doc.path, number, body),
                 text=body,
                 chunk=number,
                 start=start,
-                end=start + len(piece.page_content),
+                end=end,
                 sentences=sentences(body),
+                location=where.locate(start, end) if where else {},
             )
         )
     return doc
+
+
+UNIT_KEYS = ("slide", "sheet", "cell", "chapter")  # a chunk never spans two of these
+
+
+def units(doc: Document) -> list[tuple[int, str]]:
+    """The document's text cut where a slide, sheet, notebook cell or chapter begins (a
+    chunk of two slides would be cited as neither), as (offset in `doc.text`, text)."""
+    marks = doc.extracted.marks if doc.extracted is not None else []
+    cuts, last = [], None
+    for offset, location in marks:
+        unit = tuple(location.get(k) for k in UNIT_KEYS)
+        if any(unit) and unit != last:
+            if offset - doc.offset > 0:
+                cuts.append(offset - doc.offset)
+            last = unit
+    bounds = [0, *[c for c in cuts if 0 < c < len(doc.text)], len(doc.text)]
+    return [(a, doc.text[a:b]) for a, b in zip(bounds, bounds[1:]) if doc.text[a:b].strip()]
+
+
+class Locator:
+    """Where a stretch of extracted text came from: pages (slides, sheet rows, chapter,
+    cell, CSV lines), the file's lines for text-like files, and the nearest heading."""
+
+    def __init__(self, extracted: Extracted):
+        import bisect
+
+        self._bisect = bisect.bisect_right
+        self.marks = extracted.marks
+        self.mark_at = [o for o, _ in extracted.marks]
+        self.headings = extracted.headings
+        self.heading_at = [o for o, _ in extracted.headings]
+        text = extracted.text
+        self.newlines = (
+            [i for i, ch in enumerate(text) if ch == "\n"] if extracted.line_based else None
+        )
+
+    def _line(self, offset: int) -> int:
+        return self._bisect(self.newlines, offset - 1) + 1
+
+    def locate(self, start: int, end: int) -> dict:
+        loc: dict = {}
+        if self.newlines is not None:
+            loc["line_start"], loc["line_end"] = self._line(start), self._line(max(start, end - 1))
+        if self.marks:
+            first = self.marks[max(0, self._bisect(self.mark_at, start) - 1)][1]
+            last = self.marks[max(0, self._bisect(self.mark_at, max(start, end - 1)) - 1)][1]
+            for key, value in first.items():
+                if key == "line":
+                    loc["line_start"], loc["line_end"] = value, last.get("line", value)
+                else:
+                    loc[key] = value
+                    if key in ("page", "slide", "cell", "row") and last.get(key, value) != value:
+                        loc[f"{key}_end"] = last[key]
+        section = self._section(start, end)
+        if section and section != loc.get("chapter"):
+            loc["section"] = section
+        return loc
+
+    def _section(self, start: int, end: int) -> str | None:
+        """The heading over most of the stretch: a chunk that starts at the end of one
+        section and runs on through the next is cited under the next."""
+        i = self._bisect(self.heading_at, start) - 1
+        current = self.headings[i][1] if i >= 0 else None
+        best, size, at = current, 0, start
+        for offset, heading in self.headings[i + 1 :]:
+            if offset >= end:
+                break
+            if offset - at > size:
+                best, size = current, offset - at
+            current, at = heading, offset
+        return current if end - at > size else best

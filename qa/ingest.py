@@ -38,6 +38,7 @@ class IngestReport:
     chunks_removed: int = 0
     seconds: float = 0.0
     skipped_files: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)  # indexed, with a caveat (scanned pages)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -180,6 +181,7 @@ def ingest(
                 report.skipped_files.append({"path": str(path), "reason": str(why)})
                 continue
             doc.source = sources.claim(doc.source, key)
+            report.notes += [{"path": str(path), "note": note} for note in doc.notes]
             if known and known["sha256"] == doc.sha256:
                 report.unchanged += 1
                 continue

@@ -57,6 +57,7 @@ class Hit:
     score: float  # the score used for ranking
     rank: int = 0
     sentences: list[SentenceMatch] = field(default_factory=list, repr=False)
+    location: dict = field(default_factory=dict)  # page, lines, section (if recorded)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -143,6 +144,7 @@ def search(
             date=c.date,
             text=c.text,
             score=round(s, 6),
+            location=c.location,
         )
         for i, s in scores
         if (c := chunks.get(i)) is not None

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import (
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS documents(
     date TEXT, chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, path TEXT NOT NULL,
-    chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL);
+    chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+    location TEXT);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, content='chunks', content_rowid='rowid', tokenize='porter unicode61');
@@ -79,6 +80,7 @@ class StoredChunk:
     end: int
     text: str
     date: str | None
+    location: dict = field(default_factory=dict)  # page, lines, section (documents.Locator)
 
 
 @dataclass
@@ -116,6 +118,7 @@ class Index:
         self._server_collections: dict = {}
         self._synced = False
         self.read_only = False
+        self._locations: bool | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -145,6 +148,7 @@ class Index:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
+            _migrate(db)
             return db
         except sqlite3.OperationalError as exc:
             if self.exists() and not _writable(self.directory, self.db_path):
@@ -402,11 +406,22 @@ class Index:
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         rows = self._rows_in(
-            "SELECT c.id, c.path, d.source, c.chunk, c.start, c.end, c.text, d.date "
+            f"SELECT c.id, c.path, d.source, c.chunk, c.start, c.end, c.text, d.date, "
+            f"{'c.location' if self._has_locations() else 'NULL'} "
             "FROM chunks c JOIN documents d ON d.path = c.path WHERE c.id IN ({marks})",
             ids,
         )
-        return {row[0]: StoredChunk(*row) for row in rows}
+        return {
+            row[0]: StoredChunk(*row[:8], location=json.loads(row[8]) if row[8] else {})
+            for row in rows
+        }
+
+    def _has_locations(self) -> bool:
+        """False for a read-only index built before chunks recorded where they are."""
+        if self._locations is None:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}
+            self._locations = "location" in columns
+        return self._locations
 
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
         """The sentence spans and vectors of these chunks."""
@@ -537,9 +552,9 @@ class Index:
                 self.db.execute("DELETE FROM chunks WHERE path = ?", (path,))
                 for c, vectors in zip(doc.chunks, sentence_vectors):
                     rowid = self.db.execute(
-                        "INSERT INTO chunks(id, path, chunk, start, end, text) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (c.id, path, c.chunk, c.start, c.end, c.text),
+                        "INSERT INTO chunks(id, path, chunk, start, end, text, location) "
+                        "VALUES (?,?,?,?,?,?,?)",
+                        (c.id, path, c.chunk, c.start, c.end, c.text, _location_json(c.location)),
                     ).lastrowid
                     self.db.executemany(
                         "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
@@ -697,9 +712,17 @@ class Index:
                     )
                 for cid, text, meta in zip(chunks["ids"], chunks["documents"], chunks["metadatas"]):
                     rowid = self.db.execute(
-                        "INSERT OR REPLACE INTO chunks(id, path, chunk, start, end, text) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (cid, meta["path"], meta["chunk"], meta["start"], meta["end"], text),
+                        "INSERT OR REPLACE INTO chunks(id, path, chunk, start, end, text, location) "
+                        "VALUES (?,?,?,?,?,?,?)",
+                        (
+                            cid,
+                            meta["path"],
+                            meta["chunk"],
+                            meta["start"],
+                            meta["end"],
+                            text,
+                            meta.get("location") or None,
+                        ),
                     ).lastrowid
                     self.db.executemany(
                         "INSERT INTO sentences(chunk, start, end, vec) VALUES (?,?,?,?)",
@@ -740,10 +763,23 @@ def _chunk_metadata(doc, chunk) -> dict:
         "start": chunk.start,
         "end": chunk.end,
     }
+    if chunk.location:
+        meta["location"] = _location_json(chunk.location)
     if doc.date:
         meta["date"] = doc.date
         meta["date_int"] = int(doc.date.replace("-", ""))
     return meta
+
+
+def _location_json(location: dict | None) -> str | None:
+    return json.dumps(location, ensure_ascii=False) if location else None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring an index made by an earlier version up to this schema (a column added)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(chunks)")}
+    if "location" not in columns:
+        db.execute("ALTER TABLE chunks ADD COLUMN location TEXT")  # earlier chunks: NULL
 
 
 def _writable(directory: Path, db_path: Path) -> bool:

@@ -138,6 +138,7 @@ def _chunks(index: Index, path: str) -> list[Hit]:
             date=c.date,
             text=c.text,
             score=0.0,
+            location=c.location,
         )
         for c in sorted(stored.values(), key=lambda c: c.chunk)
     ]
@@ -195,6 +196,7 @@ def _parts(chunks: list[Hit]) -> list[Hit]:
             date=group[0].date,
             text="\n".join(h.text for h in group),
             score=0.0,
+            location=group[0].location,
         )
         for group in parts
     ]

@@ -141,6 +141,8 @@ def print_ingest_report(report) -> None:
     out.print("indexed: " + ", ".join(parts) + f" in {report.seconds:.1f}s")
     for skip in report.skipped_files:
         err.print(f"skipped {clean(skip['path'])}: {clean(skip['reason'])}", markup=False)
+    for note in report.notes:
+        err.print(f"note {clean(note['path'])}: {clean(note['note'])}", markup=False)
 
 
 class AnswerStream:
@@ -224,9 +226,9 @@ def _focus(answer) -> str | None:
 
 def print_sources(sources, focus: str | None = None) -> None:
     for s in sources:
-        date = f", {s.date}" if s.date else ""
         quote = excerpt(clean(s.quote), focus and clean(focus))
-        out.print(f"[{s.n}] {clean(s.source)} (chunk {s.chunk}{date})", markup=False)
+        where = clean(s.citation or f"{s.source} (chunk {s.chunk})")
+        out.print(f"[{s.n}] {where}{f' ({s.date})' if s.date else ''}", markup=False)
         out.print(f"    “{quote}”", markup=False)
 
 
@@ -234,14 +236,25 @@ def print_hits(hits) -> None:
     if not hits:
         out.print("no matching passages")
         return
+    from .formats import cite
+
     for h in hits:
-        date = f", {h.date}" if h.date else ""
+        date = f" ({h.date})" if h.date else ""
         out.print(
-            f"{h.rank}. {clean(h.source)} (chunk {h.chunk}{date})  score {h.score:.4f}",
+            f"{h.rank}. {clean(cite(h.source, h.location, h.chunk))}{date}  score {h.score:.4f}",
             markup=False,
         )
         text = textwrap.shorten(clean(h.text), width=300, placeholder=" …")
         out.print("    " + text, markup=False)
+
+
+def print_vimgrep(hits) -> None:
+    """`path:line:column:text`, one line a passage, as grep -n and ripgrep --vimgrep print
+    it, so an editor's quickfix list (vim, Emacs, VS Code) opens each at its place."""
+    for h in hits:
+        line = h.location.get("line_start") or 1
+        text = " ".join(clean(h.text).split())
+        out.print(f"{clean(h.path)}:{line}:1:{text[:200]}", markup=False)
 
 
 def print_status(info: dict) -> None:

@@ -75,7 +75,7 @@ def test_ask_text_lists_sources_after_the_answer(ingested, fake_llm):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert "600,000 assault rifles" in lines[0] and lines[0].endswith(" [1]")
-    assert any(line.startswith("[1] docs/summit.txt (chunk") for line in lines)
+    assert any(line.startswith("[1] docs/summit.txt:") for line in lines)
 
 
 def test_search_prints_one_json_object_per_line(ingested):
