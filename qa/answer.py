@@ -84,7 +84,7 @@ class Source:
     line_start: int | None = None  # lines of a text-like file (or CSV rows),
     line_end: int | None = None
     section: str | None = None  # the nearest heading
-    location: dict = field(default_factory=dict)  # all of it (slide, sheet, chapter, cell…)
+    location: dict | None = None  # all of it (slide, sheet, chapter, cell…); None: not kept
     citation: str = ""  # as shown: "report.pdf p. 4", "notes/plan.md:12-18 § Budget"
 
 
@@ -518,10 +518,10 @@ def _sources(used: list[Evidence]) -> list[Source]:
             path=h.path,
             start=h.start,
             end=h.end,
-            page=h.location.get("page"),
-            line_start=h.location.get("line_start"),
-            line_end=h.location.get("line_end"),
-            section=h.location.get("section"),
+            page=(h.location or {}).get("page"),
+            line_start=(h.location or {}).get("line_start"),
+            line_end=(h.location or {}).get("line_end"),
+            section=(h.location or {}).get("section"),
             location=h.location,
             citation=cite(h.source, h.location, h.chunk),
         )

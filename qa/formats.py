@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def cite(source: str, location: dict, chunk: int | None = None) -> str:
+def cite(source: str, location: dict | None, chunk: int | None = None) -> str:
     """How a passage is cited: "report.pdf p. 4", "notes/plan.md:12-18 § Budget",
     "deck.pptx slide 3", "book.xlsx sheet Q3 rows 2-9", "nb.ipynb cell 5"; a passage
     indexed before locations were recorded keeps its chunk number."""
-    if not location:
+    if location is None:
         return f"{source} (chunk {chunk})" if chunk is not None else source
 
     def span(key: str, one: str, many: str) -> str:

@@ -57,7 +57,7 @@ class Hit:
     score: float  # the score used for ranking
     rank: int = 0
     sentences: list[SentenceMatch] = field(default_factory=list, repr=False)
-    location: dict = field(default_factory=dict)  # page, lines, section (if recorded)
+    location: dict | None = None  # page, lines, section; None: not recorded (older index)
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import (
@@ -80,7 +80,8 @@ class StoredChunk:
     end: int
     text: str
     date: str | None
-    location: dict = field(default_factory=dict)  # page, lines, section (documents.Locator)
+    # page, lines, section (documents.Locator); None in an index built before they were kept
+    location: dict | None = None
 
 
 @dataclass
@@ -412,7 +413,7 @@ class Index:
             ids,
         )
         return {
-            row[0]: StoredChunk(*row[:8], location=json.loads(row[8]) if row[8] else {})
+            row[0]: StoredChunk(*row[:8], location=json.loads(row[8]) if row[8] else None)
             for row in rows
         }
 
@@ -763,8 +764,7 @@ def _chunk_metadata(doc, chunk) -> dict:
         "start": chunk.start,
         "end": chunk.end,
     }
-    if chunk.location:
-        meta["location"] = _location_json(chunk.location)
+    meta["location"] = _location_json(chunk.location) or "{}"
     if doc.date:
         meta["date"] = doc.date
         meta["date_int"] = int(doc.date.replace("-", ""))
@@ -772,7 +772,7 @@ def _chunk_metadata(doc, chunk) -> dict:
 
 
 def _location_json(location: dict | None) -> str | None:
-    return json.dumps(location, ensure_ascii=False) if location else None
+    return None if location is None else json.dumps(location, ensure_ascii=False)
 
 
 def _migrate(db: sqlite3.Connection) -> None:

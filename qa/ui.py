@@ -252,7 +252,7 @@ def print_vimgrep(hits) -> None:
     """`path:line:column:text`, one line a passage, as grep -n and ripgrep --vimgrep print
     it, so an editor's quickfix list (vim, Emacs, VS Code) opens each at its place."""
     for h in hits:
-        line = h.location.get("line_start") or 1
+        line = (h.location or {}).get("line_start") or 1
         text = " ".join(clean(h.text).split())
         out.print(f"{clean(h.path)}:{line}:1:{text[:200]}", markup=False)
 

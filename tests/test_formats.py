@@ -206,11 +206,16 @@ def test_every_format_is_ingested_and_a_scanned_page_is_reported(shelf):
 
 @pytest.mark.parametrize("name, query, where, shown", [(f[0], *f[2:]) for f in FILES],
                          ids=[f[0] for f in FILES])  # fmt: skip
-def test_each_fact_is_found_where_it_is(shelf, name, query, where, shown):
+def test_each_fact_is_found_and_cited_where_it_is(shelf, name, query, where, shown):
     hit = json.loads(run("search", query, "--json", "-k", "1").stdout)
     assert hit["source"] == f"shelf/{name}"
     assert where.items() <= hit["location"].items(), hit["location"]
     assert cite(hit["source"], hit["location"]).endswith(shown)
+    answer = json.loads(
+        run("ask", f"what is said about {query}?", "--json", "--llm", "extractive",
+            "--min-score", "0").stdout
+    )  # fmt: skip
+    assert answer["sources"][0]["citation"] == f"shelf/{shown}"
 
 
 def test_a_docx_table_row_keeps_its_column_names(shelf):
@@ -270,7 +275,7 @@ def test_an_index_built_before_locations_keeps_working(tmp_path, fake_cli, docs)
     with sqlite3.connect(index / "qa.sqlite3") as db:
         db.execute("ALTER TABLE chunks DROP COLUMN location")
     hit = json.loads(run("search", "Etna volcano lava", "--json", "-k", "1").stdout)
-    assert hit["location"] == {}
+    assert hit["location"] is None
     text = run("search", "Etna volcano lava", "-k", "1").stdout
     assert "docs/volcano.md (chunk 0)" in text
     # Reindexing adds the locations.
