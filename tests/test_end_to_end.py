@@ -146,3 +146,14 @@ def test_installed_command_runs_offline(seed_index):
     )
     assert out.returncode == 0, out.stderr
     assert "600,000" in json.loads(out.stdout.splitlines()[0])["text"]
+
+
+def test_the_bundled_model_fits_an_overlong_prompt_into_its_window():
+    """Text of one token a character would overflow 2,048 tokens; the middle is cut."""
+    from qa.llms import local_model_path
+    from qa.local_llm import LocalLlamaChat
+
+    model = LocalLlamaChat(model_path=str(local_model_path()))
+    question = " ".join(str(i % 10) for i in range(3000)) + " which digit comes first?"
+    reply = model.invoke([("system", "Answer briefly."), ("human", f"Question: {question}")])
+    assert isinstance(reply.content, str)
