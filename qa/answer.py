@@ -267,13 +267,14 @@ def ask(
 def _broad_answer(
     scored: list[Evidence], hits: list[Hit], question: str, timer: _Timer, as_list: bool
 ) -> Answer:
-    """Several sentences that together cover the question, in document order, cited."""
+    """Several sentences that together cover the question, cited: passages by relevance,
+    sentences in each in the document's order."""
     chosen = broad(scored, hits[0].id, question)
     if not chosen:  # nothing complete enough to show: the best sentence as it is
         chosen = scored[:1]
     rank: dict[str, int] = {}
-    for e in scored:
-        rank.setdefault(e.hit.path, len(rank))
+    for e in scored:  # best first: a passage ranks by its best sentence
+        rank.setdefault(e.hit.id, len(rank))
     chosen = reading_order(chosen, rank)
     _number(chosen)
     timer.lap("compose")

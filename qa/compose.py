@@ -5,8 +5,9 @@ cluster there), and adds the other passages' best sentences, preferring specific
 (names, numbers, dates the question does not already hold), up to WORDS_MAX words.
 A summary picks a document's sentences by maximal marginal relevance over their stored
 vectors: each next one the most central to the document, minus its similarity to what
-is already picked. Either way the sentences are shown in document order, each cited, as
-prose or as bullets. The measurements behind these choices are in bench/RESULTS.md.
+is already picked. A broad answer shows its passages most relevant first, a summary in document
+order; within a passage, sentences stand in the document's order. Each run of sentences
+from one passage is cited, as prose or as bullets. The measurements behind these choices are in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ def specificity(sentence: str, question: str) -> float:
 def broad(
     candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float = BROAD_DROP
 ) -> list:
-    """The lead passage's sentences, then the other passages' best (those within `drop`
-    of the best sentence's score), to `most` words."""
+    """The best sentence, the lead passage's sentences, then the other passages' best
+    (those within `drop` of the best sentence's score), to `most` words."""
     pool = [c for c in candidates if complete(c.text)]
     first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
     floor = max((c.score for c in pool), default=0.0) - drop
@@ -127,9 +128,13 @@ def broad(
         key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),
         reverse=True,
     )
+    # The single best sentence is always in, even outside the lead passage: a generic
+    # passage ranked first ("In education, teachers facilitate…") must not crowd out the
+    # sentence that answers ("In Germany, teachers are…"); same coverage measured.
+    best = max(pool, key=lambda c: c.score, default=None)
     chosen: list = []
     total = 0
-    for c in first + rest:
+    for c in ([best] if best else []) + [c for c in first + rest if c is not best]:
         n = words(c.text)
         if total + n > most:
             continue  # a shorter one may still fit
@@ -140,9 +145,11 @@ def broad(
     return chosen
 
 
-def reading_order(chosen: Sequence, document_rank: dict[str, int]) -> list:
-    """Documents in the order given, sentences in the order they stand in each."""
-    return sorted(chosen, key=lambda c: (document_rank.get(c.hit.path, 0), c.hit.start + c.start))
+def reading_order(chosen: Sequence, passage_rank: dict[str, int]) -> list:
+    """Passages in the order given (the most relevant first: an answer about teachers in
+    Germany starts with the passage on Germany, not with the document's general opening),
+    and each passage's sentences in the order they stand in it."""
+    return sorted(chosen, key=lambda c: (passage_rank.get(c.hit.id, 0), c.start))
 
 
 def render(chosen: Sequence, as_list: bool = False) -> str:
