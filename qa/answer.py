@@ -290,7 +290,7 @@ def _factoid_answer(question, scored, spec: LLMSpec, timer: _Timer, chat_model) 
     if span != best.text:
         return timer.answer(f"{span} [{best.n}]", False, True, "span", [best])
     if spec.backend == "extractive" and chat_model is None:
-        return timer.answer(f"{best.text} [{best.n}]", False, True, "evidence", [best])
+        return timer.answer(f"{_flat(best.text)} [{best.n}]", False, True, "evidence", [best])
 
     # The bundled model points at the answer in the evidence sentence rather than writes
     # it: its reply is mapped onto the phrase it names, which is highlighted in the
@@ -308,8 +308,13 @@ def _factoid_answer(question, scored, spec: LLMSpec, timer: _Timer, chat_model) 
     grounded = is_grounded(reply, evidence) and adds_to(reply, question)
     phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
     return timer.answer(
-        f"{best.text} [{best.n}]", False, True, "evidence", [best], highlight=phrase
+        f"{_flat(best.text)} [{best.n}]", False, True, "evidence", [best], highlight=phrase
     )
+
+
+def _flat(text: str) -> str:
+    """A sentence on one line (a formula set as "O\n2" in the document)."""
+    return " ".join(text.split())
 
 
 def _passage_text(hit: Hit) -> str:
@@ -384,7 +389,9 @@ def _answer_from_passages(question, hits, scored, model, spec, timer, intent, on
         else:
             best = scored[0]
             _number([best])
-            answer = timer.answer(f"{best.text} [{best.n}]", False, False, "evidence", [best])
+            answer = timer.answer(
+                f"{_flat(best.text)} [{best.n}]", False, False, "evidence", [best]
+            )
         answer.grounded = False
         answer.unsupported = dropped
         return answer

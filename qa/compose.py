@@ -155,11 +155,12 @@ def reading_order(chosen: Sequence, passage_rank: dict[str, int]) -> list:
 def render(chosen: Sequence, as_list: bool = False) -> str:
     """The sentences with a citation after each run of sentences from one passage: prose,
     or one bullet a sentence. Numbers `chosen[i].n` must be set."""
+    # A line break inside a sentence (a formula set as "O\n2") would break the prose.
     if as_list:
-        return "\n".join(f"- {c.text} [{c.n}]" for c in chosen)
+        return "\n".join(f"- {' '.join(c.text.split())} [{c.n}]" for c in chosen)
     parts: list[str] = []
     for i, c in enumerate(chosen):
-        parts.append(c.text)
+        parts.append(" ".join(c.text.split()))
         if i + 1 == len(chosen) or chosen[i + 1].n != c.n:
             parts.append(f"[{c.n}]")
     return " ".join(parts)

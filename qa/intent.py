@@ -72,7 +72,7 @@ _BROAD_ANYWHERE = re.compile(
     r"outcomes?|results\s+of|effects|effect\s+(?:of|on)|impacts?\s+(?:of|on)|causes\s+of|"
     r"(?:main|the)\s+causes|consequences|reasons|implications|significance|overview|rundown|"
     r"summary|in\s+general|main\s+points|verdict|stance|position\s+on|view\s+of|"
-    r"what\s+happened|what\s+came\s+out|"
+    r"what\s+happened|what\s+came\s+out|what\s+(?:caused|led\s+to|made)\b|"
     r"what\s+(?:did|does|do|will|would)\s+(?:[\w.'’-]+\s+){1,6}?"
     r"(?:say|said|agree|agreed|discuss|decide|announce|think|argue|claim|propose|conclude|"
     r"recommend|do|achieve|mean|cover|describe|report|find|want|offer|promise|plan|"

@@ -45,6 +45,7 @@ from .test_cli import run
         ("what are the pros and cons of sourdough?", BROAD),
         ("What effects did the gold rush have on Victoria?", BROAD),
         ("what were the main causes of the oil crisis?", BROAD),
+        ("what caused the Apollo 1 fire?", BROAD),
         ("give me a quick rundown of what came out of the summit", BROAD),
         ("tell me about the S-400 deal", BROAD),
         ("Summarise what the text says about discipline in schools.", BROAD),
