@@ -115,6 +115,19 @@ def specificity(sentence: str, question: str) -> float:
     return min(1.0, len(new) / 4)
 
 
+# A sentence that leans on the one before it ("The outcome of that was…", "This led…")
+# reads as nonsense alone, so it is used only with the sentences around it.
+_LEANS_BACK = re.compile(
+    r"^(?:This|These|Those|It|Its|They|Their|Them|He|She|His|Her|Such|Both|"
+    r"That\s+(?:is|was|were|has|had|will|would|could|led|meant)|"
+    r"The\s+\w+\s+of\s+(?:that|this|these|those|it|them))\b"
+)
+
+
+def leans_back(sentence: str) -> bool:
+    return _LEANS_BACK.match(sentence.lstrip("\"'“‘(")) is not None
+
+
 def broad(
     candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float = BROAD_DROP
 ) -> list:
@@ -124,7 +137,7 @@ def broad(
     first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
     floor = max((c.score for c in pool), default=0.0) - drop
     rest = sorted(
-        (c for c in pool if c.hit.id != lead and c.score >= floor),
+        (c for c in pool if c.hit.id != lead and c.score >= floor and not leans_back(c.text)),
         key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),
         reverse=True,
     )

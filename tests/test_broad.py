@@ -333,3 +333,13 @@ def test_eval_reads_the_broad_format(fake_cli, docs, tmp_path):
     assert data["full_coverage"] == 0.0 and data["readable"] == 1.0
     assert data["unanswerable_abstained"] == "1/1"
     assert {"mean_words", "latency_p50_s", "latency_p95_s"} <= data.keys()
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_not_used_alone():
+    from qa.compose import leans_back
+
+    assert leans_back("The outcome of that was not as fruitful as the meeting with Mr Modi.")
+    assert leans_back("This prepared the grounds for the summit.")
+    assert leans_back("“It was a success,” he said.")
+    assert not leans_back("That the two sides signed an agreement shows their ties are robust.")
+    assert not leans_back("Thousands attended the summit.")
