@@ -82,6 +82,8 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
         )
     )
     assert answer["sources"][0]["source"] == "a/summit.txt"
+    # Where each passage is travels through the server to another client's replica.
+    assert answer["sources"][0]["citation"].startswith("a/summit.txt:")
     hits = [
         json.loads(line)
         for line in run(
@@ -102,6 +104,9 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
         json.loads(run("status", "--json", replica=tmp_path / "r1", url=chroma_server))["documents"]
         == 1
     )
+    # ... and so does what was forgotten: another client's ingest of the folder skips it.
+    report = json.loads(run("ingest", str(b), "--json", replica=tmp_path / "r1", url=chroma_server))
+    assert report["added"] == 0 and report["skipped"] == 6
 
 
 def test_an_unreachable_server_is_one_line(tmp_path):
