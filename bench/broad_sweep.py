@@ -14,8 +14,8 @@ from pathlib import Path
 from qa import answer, compose
 from qa.embeddings import default_embedder
 from qa.evaluate import evaluate_broad, load_broad
+from qa.index import Index
 from qa.retrieval import search
-from qa.store import Index
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "shared/eval/broad-questions-dev.json"
 

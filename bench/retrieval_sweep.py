@@ -13,8 +13,8 @@ from pathlib import Path
 from qa.config import ChunkSettings, offline_environment
 from qa.embeddings import SentenceTransformerEmbeddings
 from qa.evaluate import RECALL_AT, build_index, load_squad
+from qa.index import Index
 from qa.retrieval import search_documents
-from qa.store import Index
 
 
 def score(questions, index, embedder, **kw):

@@ -62,8 +62,8 @@ def main():
 
     os.environ["QA_INDEX"] = str(work / "index")
     from qa.embeddings import default_embedder
+    from qa.index import Index
     from qa.retrieval import search
-    from qa.store import Index
 
     index, embedder = Index(work / "index"), default_embedder()
     qs = [q.question for q in random.Random(1).sample(questions, 60)]

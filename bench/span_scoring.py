@@ -25,9 +25,9 @@ from qa.answer import DEFAULT_MIN_SCORE, select_evidence
 from qa.config import offline_environment
 from qa.embeddings import default_embedder
 from qa.evaluate import contains_gold, f1, load_squad, pick
+from qa.index import Index
 from qa.llms import local_model_path
 from qa.retrieval import search
-from qa.store import Index
 from qa.text import STOPWORDS, stem
 
 SYSTEM = "You answer questions from the given text. Reply with a short answer taken from the text."

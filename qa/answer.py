@@ -15,11 +15,11 @@ from .config import DEFAULT_K
 from .errors import QAError, UsageError
 from .extract import answer_span, phrase_for
 from .formats import cite
+from .index import Index
 from .intent import BROAD, DOCUMENT, FACTOID, classify
 from .llms import LLMSpec, connection_error, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit, search
-from .store import Index
 from .text import CITATION, NUMBER, content_words, stem, stems, uncited
 from .text import sentences as sentence_spans
 

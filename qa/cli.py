@@ -139,7 +139,7 @@ MinScoreOpt = Annotated[
 
 def _index(index: str | None, chroma_url: str | None):
     from .config import default_index_dir, offline_environment
-    from .store import Index
+    from .index import Index
 
     offline_environment()
     from .config import configured
@@ -657,7 +657,7 @@ def eval_(
     embedder = _embedder()
     with temporary_directory() as tmp, eval_progress(enabled=not json_out) as progress:
         target = Path(index) if index else Path(tmp)
-        from .store import Index
+        from .index import Index
 
         store = Index(target / "index")
         if not store.exists() or store.info().documents == 0:

@@ -12,6 +12,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"  # the default embedder, to an index
+EMBEDDERS = ("int8", "onnx", "torch")  # QA_EMBEDDER
 # Measured with `qa eval` on the development set (bench/RESULTS.md).
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100
@@ -32,6 +34,24 @@ def offline_environment() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def cache_dir() -> Path:
+    """`QA_CACHE`, else `qa/` in the XDG cache folder (the embedder's export, replicas)."""
+    from .errors import UsageError
+
+    if os.environ.get("QA_CACHE"):
+        path = Path(os.environ["QA_CACHE"]).expanduser()
+    else:
+        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"the cache folder {path} (QA_CACHE) is a file, not a folder")
+    return path
+
+
+def embedder_choice(model_name: str) -> str | None:
+    """The QA_EMBEDDER value that gives the embedding model an index was built with."""
+    return {INT8_NAME: "int8", EMBEDDING_MODEL: "onnx"}.get(model_name)
 
 
 def _in_source_checkout() -> bool:

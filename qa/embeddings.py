@@ -15,7 +15,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .config import EMBEDDING_MODEL, offline_environment
+from .config import EMBEDDERS, EMBEDDING_MODEL, INT8_NAME, cache_dir, offline_environment
 from .errors import ModelNotFound, UsageError
 
 MAX_TOKENS = 256  # the model's max_seq_length
@@ -35,17 +35,6 @@ def bundled_model_path() -> str:
     if not (path / "model.safetensors").is_file():
         raise ModelNotFound(f"the embedding model files are missing from {path}")
     return str(path)
-
-
-def cache_dir() -> Path:
-    """`QA_CACHE`, else `qa/` in the XDG cache folder."""
-    if os.environ.get("QA_CACHE"):
-        path = Path(os.environ["QA_CACHE"]).expanduser()
-    else:
-        path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"the cache folder {path} (QA_CACHE) is a file, not a folder")
-    return path
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -269,15 +258,6 @@ def quantized_copy(target: Path) -> Path:
                 root.handlers[:] = handlers
             os.replace(tmp, out)
     return out
-
-
-EMBEDDERS = ("int8", "onnx", "torch")
-INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"
-
-
-def embedder_choice(model_name: str) -> str | None:
-    """The QA_EMBEDDER value that gives the embedding model an index was built with."""
-    return {INT8_NAME: "int8", EMBEDDING_MODEL: "onnx"}.get(model_name)
 
 
 def default_embedder() -> Embeddings:

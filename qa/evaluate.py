@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import ChunkSettings
 from .errors import UsageError
-from .store import Index
+from .index import Index
 
 RECALL_AT = (1, 3, 5, 10)
 

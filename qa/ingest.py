@@ -21,7 +21,7 @@ from .documents import (
     read_document,
 )
 from .errors import IndexFolderRefused, PathNotFound, UsageError
-from .store import KEPT_ENTRIES, Index, embedding_settings
+from .index import KEPT_ENTRIES, Index, embedding_settings
 
 EMBED_BATCH = 256  # chunks embedded and written together, across documents
 

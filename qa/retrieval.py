@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.embeddings import Embeddings
 
 from .errors import UsageError
-from .store import Index, StoredChunk, embedding_settings
+from .index import Index, StoredChunk, embedding_settings
 from .text import content_words, stems
 
 RETRIEVERS = ("hybrid", "dense", "lexical")

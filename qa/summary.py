@@ -27,11 +27,11 @@ from .answer import (
 )
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
+from .index import Index
 from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit
-from .store import Index
 from .text import CITATION, sentences, uncited
 
 SUMMARY_MAX_WORDS = 220  # 3-7 sentences; a very long one is left out rather than cut

@@ -1,9 +1,9 @@
 import pytest
 
 from qa.answer import NOT_FOUND, Evidence, ask, is_grounded
+from qa.index import Index
 from qa.ingest import ingest
 from qa.retrieval import Hit
-from qa.store import Index
 
 QUESTION = "what agreement did India and Russia sign on military cooperation?"
 

@@ -9,9 +9,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from qa.answer import ask
 from qa.evaluate import fact_coverage, readable
+from qa.index import Index
 from qa.ingest import ingest
 from qa.intent import BROAD, DOCUMENT, FACTOID, classify
-from qa.store import Index
 from qa.summary import summarize
 
 from .test_cli import run

@@ -5,9 +5,9 @@ from typer.testing import CliRunner
 
 from qa.chat import Conversation, is_follow_up, rewrite_follow_up
 from qa.cli import app
+from qa.index import Index
 from qa.ingest import ingest
 from qa.llms import LLMSpec
-from qa.store import Index
 
 
 @pytest.mark.parametrize(

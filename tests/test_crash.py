@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from qa.store import Index
+from qa.index import Index
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ from qa.evaluate import (
     percentile,
     pick,
 )
+from qa.index import Index
 from qa.retrieval import Hit
-from qa.store import Index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_squad.json"
 

@@ -2,8 +2,8 @@ import pytest
 
 from qa.config import ChunkSettings
 from qa.errors import IndexMismatch, PathNotFound
+from qa.index import Index
 from qa.ingest import embed_chunks, forget, ingest
-from qa.store import Index
 
 
 def counts(index):

@@ -1,9 +1,9 @@
 import pytest
 
 from qa.errors import EmptyIndex, UsageError
+from qa.index import Index
 from qa.ingest import ingest
 from qa.retrieval import Filters, Hit, diversify, rrf, search, search_documents
-from qa.store import Index
 
 
 @pytest.fixture

@@ -329,8 +329,8 @@ def test_control_characters_never_reach_the_terminal(fake_cli, fake_llm, tmp_pat
 
 def test_an_injected_instruction_is_not_evidence(fake_cli, tmp_path):
     from qa.answer import ask
+    from qa.index import Index
     from qa.ingest import ingest
-    from qa.store import Index
 
     from .conftest import FakeEmbedder
 

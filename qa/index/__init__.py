@@ -1,0 +1,361 @@
+"""The index: a catalog (SQLite: manifest, chunk texts, BM25, sentence vectors, settings,
+journal), the vectors (Chroma, in the folder or on a server) and, with a server, the
+replica that keeps the catalog in step with it. `Index` is the one door to all three.
+
+The write protocol keeps catalog and vectors in step across crashes: a document's new
+chunk ids are first journalled in the catalog, then written to the vectors, then
+committed in the catalog with the journal entry cleared in the same transaction. A run
+that finds journal entries left by a killed run deletes their vectors unless a
+committed document owns them (`recover`).
+
+    qa/index/folder.py    what may be in an index folder; the one-writer lock
+    qa/index/catalog.py   SQLite: schema and migrations, rows, reads and writes
+    qa/index/vectors.py   Chroma collection behind upsert/delete/query/count
+    qa/index/replica.py   server mode: the shared manifest and sentence vectors
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import EmptyIndex, IndexMismatch
+from .catalog import Catalog, DocumentRow, StoredChunk, StoredSentence, location_json
+from .folder import DB_NAME, KEPT_ENTRIES, OWNED_ENTRIES, check_folder, writable, write_lock
+from .replica import Replica, replica_dir
+from .vectors import COLLECTION, Vectors, forget_embedded_clients, open_embedded, open_http
+
+__all__ = [
+    "COLLECTION",
+    "KEPT_ENTRIES",
+    "OWNED_ENTRIES",
+    "SCHEMA_VERSION",
+    "DocumentPlan",
+    "Index",
+    "IndexInfo",
+    "StoredChunk",
+    "StoredSentence",
+    "embedding_settings",
+    "replica_dir",
+]
+
+SCHEMA_VERSION = 1  # the index format an index records; queries refuse another
+
+
+@dataclass
+class IndexInfo:
+    location: str
+    documents: int
+    chunks: int
+    settings: dict
+
+
+@dataclass
+class DocumentPlan:
+    """One document to write: its chunks, their vectors, and which chunk ids are new
+    (to embed and journal) or stale (to delete)."""
+
+    doc: object  # documents.Document, chunked
+    root: Path
+    vectors: list  # one a chunk
+    sentence_vectors: list  # for each chunk, one a sentence
+    fresh: list[int]  # positions in doc.chunks of chunks not stored yet
+    stale: list[str]  # ids of stored chunks the document no longer has
+
+    @property
+    def path(self) -> str:
+        return str(self.doc.path)
+
+
+class Index:
+    """One index: a folder (or, with `chroma_url`, a server plus a local replica folder)."""
+
+    def __init__(self, directory: Path | None, chroma_url: str | None = None):
+        """With `chroma_url`, the server holds everything; `directory` (default: in the
+        cache folder) holds the replica, brought up to date before each read."""
+        self.chroma_url = chroma_url.rstrip("/") if chroma_url else None
+        if directory is None:
+            if not self.chroma_url:
+                raise ValueError("an embedded index needs a directory")
+            directory = replica_dir(self.chroma_url)
+        self.directory = Path(directory)
+        self.catalog = Catalog(self.directory)
+        self._vectors: Vectors | None = None
+        self._replica: Replica | None = None
+        self._synced = False
+
+    # -- the parts -------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.directory / DB_NAME
+
+    def exists(self) -> bool:
+        return self.catalog.exists()
+
+    @property
+    def read_only(self) -> bool:
+        return self.catalog.read_only
+
+    @property
+    def db(self):
+        """The catalog's SQLite connection."""
+        return self.catalog.db
+
+    @property
+    def vectors(self) -> Vectors:
+        if self._vectors is None:
+            if self.chroma_url:
+                self._vectors = open_http(self.chroma_url)
+            else:
+                self._vectors = open_embedded(
+                    self.directory, self.read_only, writable(self.directory / "chroma")
+                )
+        return self._vectors
+
+    @property
+    def collection(self):
+        """The Chroma collection of chunk vectors."""
+        return self.vectors.collection
+
+    @property
+    def replica(self) -> Replica | None:
+        if self.chroma_url and self._replica is None:
+            self._replica = Replica(self.chroma_url, self.vectors)
+        return self._replica
+
+    def check_folder(self) -> None:
+        check_folder(self.directory)
+
+    def write_lock(self, timeout: float = 60.0):
+        return write_lock(self.directory, timeout, self.read_only)
+
+    def close(self) -> None:
+        self.catalog.close()
+        if self._vectors is not None:
+            self._vectors = None
+            self._replica = None
+            if not self.chroma_url:
+                forget_embedded_clients()
+
+    def transaction(self):
+        return self.catalog.atomic()
+
+    # -- reads: each brings a replica up to date first --------------------------------------
+    def sync(self) -> None:
+        """Server mode: bring the replica up to date (once per Index)."""
+        if self.chroma_url and not self._synced:
+            self._synced = True
+            self.replica.sync(self.catalog)
+
+    def _read(self) -> Catalog:
+        self.sync()
+        return self.catalog
+
+    def settings(self) -> dict:
+        return self._read().settings()
+
+    def check_settings(self, wanted: dict, *, for_query: bool = False) -> None:
+        """Refuse to mix embedding models or chunk settings in one index."""
+        have = self.settings()
+        if not have:
+            return
+        keys = ("schema", "embedding_model", "embedding_dim") if for_query else tuple(wanted)
+        diff = [k for k in keys if k in wanted and have.get(k) != wanted[k]]
+        if not diff:
+            return
+        said = ", ".join(f"{k} {have.get(k, 'unknown')!r} (asked for {wanted[k]!r})" for k in diff)
+        fix = "use the same settings, or rebuild it with `qa reindex`"
+        if "embedding_model" in diff:
+            from ..config import embedder_choice
+
+            choice = embedder_choice(have.get("embedding_model", ""))
+            if choice:
+                fix = f"use the same model (QA_EMBEDDER={choice}), or rebuild it with `qa reindex`"
+        elif {"chunk_size", "chunk_overlap"} & set(diff):
+            fix = (
+                "leave out --chunk-size/--chunk-overlap to keep them, or change them with "
+                f"`qa reindex --chunk-size {wanted['chunk_size']} "
+                f"--chunk-overlap {wanted['chunk_overlap']}`"
+            )
+        raise IndexMismatch(f"the index at {self.directory} was built with {said}; {fix}")
+
+    def info(self) -> IndexInfo:
+        documents, chunks = self._read().counts()
+        return IndexInfo(self.chroma_url or str(self.directory), documents, chunks, self.settings())
+
+    def require_documents(self) -> None:
+        self.sync()
+        if not self.exists() or not self.catalog.has_documents():
+            raise EmptyIndex(f"the index at {self.directory} is empty; run `qa ingest PATH` first")
+
+    def documents(self) -> list[dict]:
+        return self._read().documents()
+
+    def document(self, path: str) -> dict | None:
+        return self._read().document(path)
+
+    def forgotten(self) -> set[str]:
+        """Paths `qa forget` removed; ingesting their folder again does not bring them back."""
+        return self._read().forgotten()
+
+    def chunk_ids(self, path: str) -> list[str]:
+        return self._read().chunk_ids(path)
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        return self._read().chunks(ids)
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, list[StoredSentence]]:
+        """The sentence spans and vectors of these chunks."""
+        return self._read().sentences(chunk_ids)
+
+    def paths_matching(self, source_glob: str | None, since: str | None, until: str | None):
+        """Document paths passing the filters, or None when there is no filter."""
+        return self._read().paths_matching(source_glob, since, until)
+
+    def lexical_query(self, terms: Iterable[str], n: int, paths: list[str] | None = None):
+        """BM25 over the chunk texts: (chunk id, score), best first; higher is better."""
+        return self._read().lexical(terms, n, paths)
+
+    def dense_query(self, embedding, n: int, paths: list[str] | None = None):
+        """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
+        if paths is not None and not paths:
+            return []
+        count = self._read().chunk_count()  # the catalog counts them without a round trip
+        return self.vectors.query(embedding, min(n, count), paths) if count else []
+
+    def consistency(self) -> dict:
+        """What must agree: catalog chunks, their full-text rows, and stored vectors; no
+        journal entries left open. `ok` says whether it all does."""
+        counts = self._read().consistency()
+        counts["vectors"] = self.vectors.count()
+        counts["ok"] = (
+            counts["chunks"] == counts["fts_rows"] == counts["vectors"] and not counts["pending"]
+        )
+        return counts
+
+    # -- writes (callers hold write_lock) --------------------------------------------------------
+    def record_settings(self, values: dict) -> None:
+        if self.replica:
+            self.replica.publish_settings(values)
+        with self.catalog.atomic():
+            self.catalog.put_settings(values)
+
+    def set_forgotten(self, paths: Iterable[str], forgotten: bool = True) -> None:
+        paths = list(paths)
+        if not paths:
+            return
+        if self.replica:
+            self.replica.set_forgotten(paths, forgotten)
+        with self.catalog.atomic():
+            self.catalog.set_forgotten(paths, forgotten)
+
+    def recover(self) -> int:
+        """Remove vectors a killed run wrote for documents it never committed."""
+        pending = self.catalog.journal()
+        if not pending:
+            return 0
+        owned = set(self.catalog.present(pending))
+        orphans = [i for i in pending if i not in owned]
+        self.vectors.delete(orphans)
+        with self.catalog.atomic():
+            self.catalog.journal_clear()
+        return len(orphans)
+
+    def get_chunk_ids_present(self, ids: Sequence[str]) -> list[str]:
+        return self.catalog.present(ids)
+
+    def plan(self, doc, root: Path, vectors: list, sentence_vectors: list) -> DocumentPlan:
+        old = set(self.catalog.chunk_ids(str(doc.path)))
+        new = [c.id for c in doc.chunks]
+        fresh = [i for i, c in enumerate(doc.chunks) if c.id not in old]
+        return DocumentPlan(doc, root, vectors, sentence_vectors, fresh, sorted(old - set(new)))
+
+    def put_documents(self, items: list[tuple]) -> list[tuple[int, int]]:
+        """Add or replace documents; returns (chunks added, chunks removed) for each.
+
+        Each item is (doc, root, chunk vectors, sentence vectors). Journal, then vectors
+        (a whole batch in one call), then commit; stale vectors go last, journalled too.
+        """
+        import numpy as np
+
+        plans = [self.plan(*item) for item in items]
+        fresh = [(p, i) for p in plans for i in p.fresh]
+        with self.catalog.atomic():
+            self.catalog.journal_add(p.doc.chunks[i].id for p, i in fresh)
+        if fresh:
+            self.vectors.upsert(
+                [p.doc.chunks[i].id for p, i in fresh],
+                [p.vectors[i] for p, i in fresh],
+                [p.doc.chunks[i].text for p, i in fresh],
+                [chunk_metadata(p.doc, p.doc.chunks[i]) for p, i in fresh],
+            )
+        if self.replica:
+            for p in plans:
+                self.replica.put_sentences(p.doc, p.sentence_vectors)
+        now = time.time()
+        rows = []
+        with self.catalog.atomic():
+            for p in plans:
+                doc = p.doc
+                row = DocumentRow(
+                    p.path, doc.source, str(p.root), doc.sha256, doc.date, len(doc.chunks), now
+                )
+                blobs = [
+                    [
+                        (s0, s1, np.asarray(v, dtype=np.float16).tobytes())
+                        for (s0, s1), v in zip(c.sentences, vs)
+                    ]
+                    for c, vs in zip(doc.chunks, p.sentence_vectors)
+                ]
+                self.catalog.put_document(row, doc.chunks, blobs)
+                self.catalog.journal_clear(c.id for c in doc.chunks)
+                self.catalog.journal_add(p.stale)
+                rows.append(row)
+        stale = [i for p in plans for i in p.stale]
+        if stale:
+            self.vectors.delete(stale)
+            with self.catalog.atomic():
+                self.catalog.journal_clear(stale)
+        if self.replica:  # the manifest records last: they make the documents visible
+            self.replica.publish_documents(rows)
+        return [(len(p.fresh), len(p.stale)) for p in plans]
+
+    def remove_document(self, path: str) -> int:
+        ids = self.catalog.chunk_ids(path)
+        if self.replica:
+            self.replica.remove(path)
+        with self.catalog.atomic():
+            self.catalog.journal_add(ids)
+            self.catalog.delete_document(path)
+        if ids:
+            self.vectors.delete(ids)
+        with self.catalog.atomic():
+            self.catalog.journal_clear(ids)
+        return len(ids)
+
+
+def embedding_settings(embedder) -> dict:
+    """What an index records about its embedder, so queries never mix models."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "embedding_model": getattr(embedder, "name", type(embedder).__name__),
+        "embedding_dim": getattr(embedder, "dimension", None),
+    }
+
+
+def chunk_metadata(doc, chunk) -> dict:
+    """What the vector store keeps beside a chunk's vector and text."""
+    meta = {
+        "path": str(doc.path),
+        "source": doc.source,
+        "chunk": chunk.chunk,
+        "start": chunk.start,
+        "end": chunk.end,
+        "location": location_json(chunk.location) or "{}",
+    }
+    if doc.date:
+        meta["date"] = doc.date
+        meta["date_int"] = int(doc.date.replace("-", ""))
+    return meta

@@ -1,0 +1,87 @@
+"""The index folder: what qa may keep there, and the one-writer lock.
+
+The folder belongs to qa alone: a folder holding anything qa did not write is refused,
+so that rebuilding an index can never delete a user's file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import IndexBusy, IndexFolderRefused, IndexReadOnly
+
+DB_NAME = "qa.sqlite3"
+LOCK_NAME = ".write.lock"
+# Everything qa writes into an index folder.
+OWNED_ENTRIES = frozenset(
+    {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", "chroma", LOCK_NAME}
+)
+KEPT_ENTRIES = frozenset({".gitkeep"})  # a placeholder a repository keeps in an empty folder
+
+
+def check_folder(directory: Path) -> None:
+    """Refuse an index folder that is a file, or that holds anything qa did not write."""
+    if directory.exists() and not directory.is_dir():
+        raise IndexFolderRefused(f"the index {directory} is a file, not a folder")
+    if not directory.is_dir():
+        return
+    foreign = sorted(
+        e.name for e in directory.iterdir() if e.name not in OWNED_ENTRIES | KEPT_ENTRIES
+    )
+    if foreign:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise IndexFolderRefused(
+            f"the index folder {directory} holds files qa did not write "
+            f"({', '.join(foreign[:3])}{more}); choose a new or empty folder with --index"
+        )
+
+
+def writable(directory: Path) -> bool:
+    db = directory / DB_NAME
+    return os.access(directory, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
+
+
+def write_lock(directory: Path, timeout: float, read_only: bool = False) -> WriteLock:
+    """An inter-process lock held while this process writes the index."""
+    from filelock import FileLock, Timeout
+
+    check_folder(directory)
+    made = not directory.exists()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(directory / LOCK_NAME))
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise IndexBusy(
+            f"another qa process is writing to {directory}; "
+            f"waited {timeout:g}s (see --lock-timeout)"
+        ) from exc
+    except OSError as exc:
+        raise IndexReadOnly(
+            f"the index at {directory} is read-only ({exc.strerror}); "
+            f"qa can search it but not change it"
+        ) from exc
+    if read_only or not writable(directory):
+        lock.release()
+        raise IndexReadOnly(
+            f"the index at {directory} is read-only; qa can search it but not change it"
+        )
+    return WriteLock(lock, directory if made else None)
+
+
+class WriteLock:
+    """The write lock; releasing it also removes a folder made for it that stayed empty
+    (a failed first ingest leaves nothing behind)."""
+
+    def __init__(self, lock, made: Path | None):
+        self.lock, self.made = lock, made
+
+    def release(self) -> None:
+        self.lock.release()
+        if self.made is not None and {e.name for e in self.made.iterdir()} <= {LOCK_NAME}:
+            (self.made / LOCK_NAME).unlink(missing_ok=True)
+            try:
+                self.made.rmdir()
+            except OSError:
+                pass

@@ -1,0 +1,103 @@
+"""The vectors: chunk vectors (with their texts and metadata) in a Chroma collection, on
+disk in the index folder or on a `chroma run` server. One small interface; batches are as
+large as the Chroma client says it takes (`get_max_batch_size()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import IndexDamaged, IndexReadOnly, ServerUnavailable
+
+COLLECTION = "qa_chunks"
+HNSW = {"hnsw": {"space": "cosine"}}
+
+
+class Vectors:
+    def __init__(self, client, collection, batch: int | None = None):
+        self.client = client
+        self.collection = collection
+        if batch is None:
+            try:
+                batch = max(1, int(client.get_max_batch_size()))
+            except Exception:  # a server too old to say
+                batch = 5000
+        self.batch = batch
+
+    def upsert(self, ids: Sequence[str], vectors, texts=None, metadatas=None) -> None:
+        for at in range(0, len(ids), self.batch):
+            part = slice(at, at + self.batch)
+            self.collection.upsert(
+                ids=list(ids[part]),
+                embeddings=list(vectors[part]),
+                documents=list(texts[part]) if texts is not None else None,
+                metadatas=list(metadatas[part]) if metadatas is not None else None,
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for at in range(0, len(ids), self.batch):
+            self.collection.delete(ids=list(ids[at : at + self.batch]))
+
+    def query(self, vector, n: int, paths: list[str] | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
+        where = {"path": {"$in": paths}} if paths is not None else None
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=n, where=where, include=["distances"]
+        )
+        return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+
+    def count(self) -> int:
+        return self.collection.count()
+
+
+def _settings():
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
+def open_embedded(directory: Path, read_only: bool, writable: bool) -> Vectors:
+    """The collection in `directory/chroma`."""
+    import chromadb
+
+    try:
+        client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
+        return Vectors(client, client.get_or_create_collection(COLLECTION, configuration=HNSW))
+    except Exception as exc:
+        if read_only or not writable:
+            raise IndexReadOnly(
+                f"the index at {directory} is read-only, and its vector store (Chroma) "
+                f"opens only with write access: copy the folder somewhere writable and "
+                f"pass --index, or use --retriever lexical"
+            ) from exc
+        raise IndexDamaged(
+            f"the vector store in {directory / 'chroma'} cannot be opened ({exc}); "
+            f"move the index aside and run `qa ingest` again"
+        ) from exc
+
+
+def open_http(url: str) -> Vectors:
+    """The collection on a Chroma server."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parts = urlparse(url)
+    try:
+        client = chromadb.HttpClient(
+            host=parts.hostname or "localhost",
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=_settings(),
+        )
+        return Vectors(client, client.get_or_create_collection(COLLECTION, configuration=HNSW))
+    except Exception as exc:
+        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise ServerUnavailable(f"cannot reach the Chroma server at {url} ({first})") from exc
+
+
+def forget_embedded_clients() -> None:
+    """Chroma caches one system per path in a process; a reindex swaps the folder."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
