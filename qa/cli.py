@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,15 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_K
+from .config import (
+    DATE_FORMATS,
+    DEFAULT_CHUNK_OVERLAP,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_K,
+    DEFAULT_RETRIEVER,
+    LOCK_TIMEOUT,
+    Retriever,
+)
 from .errors import QAError, UsageError
 from .text import clean
 
@@ -118,7 +127,9 @@ BaseUrlOpt = Annotated[
         help="Server URL for ollama:/openai: (defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL).",
     ),
 ]
-RetrieverOpt = Annotated[str, typer.Option("--retriever", help="hybrid | dense | lexical.")]
+RetrieverOpt = Annotated[
+    Retriever, typer.Option("--retriever", help="How passages are found.", case_sensitive=False)
+]
 SourceOpt = Annotated[
     str | None,
     typer.Option(
@@ -126,11 +137,18 @@ SourceOpt = Annotated[
     ),
 ]
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")
+    datetime | None,
+    typer.Option(
+        "--since", formats=DATE_FORMATS, help="Only documents dated on or after this day."
+    ),
 ]
 UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Only documents dated on or before YYYY-MM-DD.")
+    datetime | None,
+    typer.Option(
+        "--until", formats=DATE_FORMATS, help="Only documents dated on or before this day."
+    ),
 ]
+LockOpt = Annotated[float, typer.Option(help="Seconds to wait for another writer.")]
 MinScoreOpt = Annotated[
     float | None,
     typer.Option("--min-score", help="Abstain when the best evidence scores below this."),
@@ -201,14 +219,11 @@ def _embedder():
     return default_embedder()
 
 
-def _filters(source, since, until):
+def _filters(source, since: datetime | None, until: datetime | None):
     from .retrieval import Filters
-    from .text import iso_date
 
-    for value, flag in ((since, "--since"), (until, "--until")):
-        if value is not None and iso_date(value) is None:
-            raise UsageError(f"{flag}: {value!r} is not a date (YYYY-MM-DD)")
-    return Filters(source=source, since=since, until=until)
+    day = lambda d: d.strftime("%Y-%m-%d") if d else None  # noqa: E731
+    return Filters(source=source, since=day(since), until=day(until))
 
 
 def _chunk_settings(store, size: int | None, overlap: int | None):
@@ -260,7 +275,7 @@ def ingest(
         ),
     ] = True,
     max_file_mb: Annotated[float, typer.Option(help="Skip files larger than this.")] = 50.0,
-    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
     json_out: JsonOpt = False,
 ):
     """Index files and folders (text, Markdown, HTML, PDF), skipping what is unchanged.
@@ -298,7 +313,7 @@ def ask(
     k: KOpt = DEFAULT_K,
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
-    retriever: RetrieverOpt = "hybrid",
+    retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -327,7 +342,7 @@ def ask(
             _embedder(),
             spec,
             k=k,
-            retriever=retriever,
+            retriever=retriever.value,
             filters=_filters(source, since, until),
             min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
             on_token=stream.on_token if stream.enabled else None,
@@ -385,7 +400,7 @@ def summarize(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: KOpt = 5,
-    retriever: RetrieverOpt = "hybrid",
+    retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -416,7 +431,12 @@ def search(
     store = _index(index, chroma_url)
     store.require_documents()
     hits = run_search(
-        query, store, _embedder(), k, retriever=retriever, filters=_filters(source, since, until)
+        query,
+        store,
+        _embedder(),
+        k,
+        retriever=retriever.value,
+        filters=_filters(source, since, until),
     )
     if json_out:
         for hit in hits:
@@ -437,7 +457,7 @@ def chat(
     k: KOpt = DEFAULT_K,
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
-    retriever: RetrieverOpt = "hybrid",
+    retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -462,7 +482,7 @@ def chat(
     store.require_documents()
     options = {
         "k": k,
-        "retriever": retriever,
+        "retriever": retriever.value,
         "filters": _filters(source, since, until),
         "min_score": DEFAULT_MIN_SCORE if min_score is None else min_score,
     }
@@ -508,7 +528,7 @@ def forget(
     paths: Annotated[list[str], typer.Argument(help="Files or folders whose documents to remove.")],
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
-    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
     json_out: JsonOpt = False,
 ):
     """Remove documents from the index (the files themselves are not touched).
@@ -535,7 +555,7 @@ def reindex(
     chunk_overlap: Annotated[
         int | None, typer.Option(help="Chunk overlap [default: as recorded].")
     ] = None,
-    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another writer.")] = 60.0,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
     json_out: JsonOpt = False,
 ):
     """Rebuild the index from its recorded sources (after changing model or chunk settings).
@@ -579,7 +599,7 @@ def eval_(
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
     k: KOpt = DEFAULT_K,
-    retriever: RetrieverOpt = "hybrid",
+    retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     min_score: MinScoreOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
     sample: Annotated[
@@ -641,7 +661,7 @@ def eval_(
                 _embedder(),
                 spec,
                 k=k,
-                retriever=retriever,
+                retriever=retriever.value,
                 min_score=min_score,
                 chunk=ChunkSettings(chunk_size, chunk_overlap),
                 progress=progress,
@@ -673,7 +693,7 @@ def eval_(
             store,
             embedder,
             k=k,
-            retriever=retriever,
+            retriever=retriever.value,
             answers=answers,
             llm=spec,
             min_score=min_score,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,20 @@ EMBEDDERS = ("int8", "onnx", "torch")  # QA_EMBEDDER
 # Measured with `qa eval` on the development set (bench/RESULTS.md).
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100
-DEFAULT_K = 4
+DEFAULT_K = 4  # passages an answer draws on (8 for a broad question: answer.BROAD_K)
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
+DATE_FORMATS = ["%Y-%m-%d"]  # --since/--until
+
+
+class Retriever(StrEnum):
+    """How passages are found (bench/RESULTS.md: hybrid measured best)."""
+
+    hybrid = "hybrid"
+    dense = "dense"
+    lexical = "lexical"
+
+
+DEFAULT_RETRIEVER = Retriever.hybrid
 # Longer questions are refused: the bundled model's 2,048-token window must hold the
 # question, the evidence and the answer, and the embedder reads 256 tokens.
 MAX_QUESTION_CHARS = 2000

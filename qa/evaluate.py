@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ChunkSettings
+from .config import DEFAULT_K, ChunkSettings
 from .errors import UsageError
 from .index import Index
 
@@ -149,7 +149,7 @@ def evaluate(
     index: Index,
     embedder,
     *,
-    k: int = 4,
+    k: int = DEFAULT_K,
     retriever: str = "hybrid",
     answers: bool = False,
     llm: str = "extractive",
@@ -325,7 +325,7 @@ def evaluate_broad(
     embedder,
     *,
     llm="local",
-    k: int = 4,
+    k: int = DEFAULT_K,
     retriever: str = "hybrid",
     min_score: float | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .config import ChunkSettings
+from .config import LOCK_TIMEOUT, ChunkSettings
 from .documents import (
     DEFAULT_MAX_FILE_MB,
     Chunk,
@@ -108,7 +108,7 @@ def ingest(
     prune: bool = True,
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
-    lock_timeout: float = 60.0,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> IngestReport:
     """Make the index match `paths`: new and changed files are embedded, unchanged ones
     skipped, and (with `prune`) documents of files deleted from an ingested folder removed.
@@ -212,7 +212,7 @@ def reindex(
     chunk: ChunkSettings | None = None,
     *,
     progress: Progress | None = None,
-    lock_timeout: float = 60.0,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> IngestReport:
     """Rebuild the index from the files it was built from, with the current embedder and
     `chunk` (default: the recorded chunk settings). The new index is built in a staging
@@ -264,7 +264,7 @@ def reindex(
     return report
 
 
-def forget(paths: Sequence[str], index: Index, lock_timeout: float = 60.0) -> list[str]:
+def forget(paths: Sequence[str], index: Index, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
     """Remove the documents at these paths (files, or every document under a folder)."""
     lock = index.write_lock(lock_timeout)
     try:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
+from .config import DEFAULT_K
 from .errors import UsageError
 from .index import Index, StoredChunk, embedding_settings
 from .text import content_words, stems
@@ -69,7 +70,7 @@ def search(
     query: str,
     index: Index,
     embedder: Embeddings,
-    k: int = 4,
+    k: int = DEFAULT_K,
     *,
     retriever: str = "hybrid",
     filters: Filters | None = None,
@@ -242,7 +243,7 @@ def search_documents(
 class QARetriever:
     """A LangChain `BaseRetriever` over a qa index, for use in other chains."""
 
-    def __new__(cls, index: Index, embedder: Embeddings, k: int = 4, **kwargs):
+    def __new__(cls, index: Index, embedder: Embeddings, k: int = DEFAULT_K, **kwargs):
         from langchain_core.documents import Document
         from langchain_core.retrievers import BaseRetriever
 

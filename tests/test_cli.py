@@ -153,7 +153,7 @@ def test_unknown_llm_is_a_usage_error(ingested):
 
 def test_bad_date_is_a_usage_error(ingested):
     result = run("search", "x", "--since", "yesterday")
-    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+    assert result.exit_code == 2 and "%Y-%m-%d" in result.output
 
 
 def test_debug_shows_the_traceback(ingested, monkeypatch):

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import LOCK_TIMEOUT
 from ..errors import EmptyIndex, IndexMismatch
 from .catalog import Catalog, DocumentRow, StoredChunk, StoredSentence, location_json
 from .folder import DB_NAME, KEPT_ENTRIES, OWNED_ENTRIES, check_folder, writable, write_lock
@@ -128,7 +129,7 @@ class Index:
     def check_folder(self) -> None:
         check_folder(self.directory)
 
-    def write_lock(self, timeout: float = 60.0):
+    def write_lock(self, timeout: float = LOCK_TIMEOUT):
         return write_lock(self.directory, timeout, self.read_only)
 
     def close(self) -> None:
