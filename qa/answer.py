@@ -246,7 +246,7 @@ def ask(
     if not scored or scored[0].score < min_score:
         return timer.answer(NOT_FOUND, True, False, "none", [])
 
-    capable = not spec.small and (spec.backend != "extractive" or chat_model is not None)
+    capable = spec.writes or (chat_model is not None and not spec.small)
     if capable:
         model = chat_model if chat_model is not None else make_chat_model(spec)
         return _answer_from_passages(
@@ -289,7 +289,7 @@ def _factoid_answer(question, scored, spec: LLMSpec, timer: _Timer, chat_model) 
     span = answer_span(question, best.text)
     if span != best.text:
         return timer.answer(f"{span} [{best.n}]", False, True, "span", [best])
-    if spec.backend == "extractive" and chat_model is None:
+    if not spec.small and chat_model is None:  # no model to point at a phrase
         return timer.answer(f"{_flat(best.text)} [{best.n}]", False, True, "evidence", [best])
 
     # The bundled model points at the answer in the evidence sentence rather than writes
@@ -340,7 +340,8 @@ def _answer_from_passages(question, hits, scored, model, spec, timer, intent, on
         for i, hit in passages.items()
     )
     prompt = load_prompt("answer", {"context", "question"})
-    raw = _generate(model, prompt.messages(context=context, question=question), spec, on_token)
+    stream = on_token if spec.capabilities.streams else None
+    raw = _generate(model, prompt.messages(context=context, question=question), spec, stream)
     timer.lap("generate")
     reply = raw.strip()
     if not reply or _MODEL_DECLINES.search(reply.split("\n")[0]):

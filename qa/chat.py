@@ -56,7 +56,7 @@ class Conversation:
             return question
         previous = self.turns[-1].standalone_question or self.turns[-1].question
         rewritten = None
-        if self.llm.backend not in ("local", "extractive") or self.chat_model is not None:
+        if self.llm.capabilities.condenses or self.chat_model is not None:
             rewritten = self._condense_with_model(question)
         return rewritten or rewrite_follow_up(question, previous)
 

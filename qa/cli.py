@@ -496,6 +496,14 @@ def status(
     documents: Annotated[
         bool, typer.Option("--documents", metavar="", help="List the indexed documents.")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            metavar="",
+            help="Also check that the texts, the full-text index and the vectors agree.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ):
     """Show where the index is, what it holds, and the settings it was built with.
@@ -515,6 +523,10 @@ def status(
         }
     if documents and store.exists():
         info["document_list"] = store.documents()
+    if check and store.exists():
+        info["consistency"] = store.consistency()
+        if not info["consistency"]["ok"]:
+            info["consistency"]["advice"] = "run `qa ingest` again to repair, or `qa reindex`"
     if json_out:
         _print_json(info)
         return

@@ -14,7 +14,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"  # the default embedder, to an index
-EMBEDDERS = ("int8", "onnx", "torch")  # QA_EMBEDDER
 # Measured with `qa eval` on the development set (bench/RESULTS.md).
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100

@@ -156,10 +156,14 @@ def evaluate(
     min_score: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     chat_model=None,
+    search_documents=None,
 ) -> dict:
-    """Every figure as one flat dict (the JSON `qa eval` prints)."""
+    """Every figure as one flat dict (the JSON `qa eval` prints). `search_documents`
+    replaces the document ranking (tests pass a scripted one)."""
     from .answer import DEFAULT_MIN_SCORE, ask
-    from .retrieval import search_documents
+
+    if search_documents is None:
+        from .retrieval import search_documents
 
     ranks: list[int | None] = []
     em, f1s, contains, latencies = [], [], [], []

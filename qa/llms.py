@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +26,18 @@ class LLMSpec:
         return self.backend if not self.model else f"{self.backend}:{self.model}"
 
     @property
+    def capabilities(self) -> Backend:
+        return BACKENDS[self.backend]
+
+    @property
     def small(self) -> bool:
         """The bundled model needs the short prompt and a single evidence sentence."""
-        return self.backend == "local"
+        return self.capabilities.small
+
+    @property
+    def writes(self) -> bool:
+        """A capable model: it reads whole passages and answers in its own words."""
+        return self.capabilities.writes
 
     @classmethod
     def parse(cls, text: str, base_url: str | None = None) -> LLMSpec:
@@ -71,21 +81,22 @@ def local_model_path(explicit: str | None = None) -> Path:
 _LOCAL_CACHE: dict[str, object] = {}
 
 
-def make_chat_model(spec: LLMSpec):
-    """A LangChain chat model for the spec; None for `extractive`."""
-    if spec.backend == "extractive":
-        return None
-    if spec.backend == "local":
-        path = str(local_model_path(spec.model))
-        if path not in _LOCAL_CACHE:  # one load per process: chat turns reuse it
-            from .local_llm import LocalLlamaChat
+def _local(spec: LLMSpec):
+    path = str(local_model_path(spec.model))
+    if path not in _LOCAL_CACHE:  # one load per process: chat turns reuse it
+        from .local_llm import LocalLlamaChat
 
-            _LOCAL_CACHE[path] = LocalLlamaChat(model_path=path)
-        return _LOCAL_CACHE[path]
-    if spec.backend == "ollama":
-        from langchain_ollama import ChatOllama
+        _LOCAL_CACHE[path] = LocalLlamaChat(model_path=path)
+    return _LOCAL_CACHE[path]
 
-        return ChatOllama(model=spec.model, base_url=spec.base_url, temperature=0)
+
+def _ollama(spec: LLMSpec):
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(model=spec.model, base_url=spec.base_url, temperature=0)
+
+
+def _openai(spec: LLMSpec):
     from langchain_openai import ChatOpenAI
 
     key = os.environ.get("OPENAI_API_KEY")
@@ -99,6 +110,30 @@ def make_chat_model(spec: LLMSpec):
         max_retries=0,
         timeout=120,
     )
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a backend can do; callers ask this, never the backend's name."""
+
+    make: Callable[[LLMSpec], object]  # a LangChain chat model (None: no model)
+    writes: bool = True  # writes answers in its own words from whole passages
+    small: bool = False  # points at a phrase of one evidence sentence instead
+    streams: bool = True  # its tokens may be shown as they come
+    condenses: bool = True  # rewrites a chat follow-up into a standalone question
+
+
+BACKENDS: dict[str, Backend] = {
+    "local": Backend(_local, writes=False, small=True, streams=False, condenses=False),
+    "extractive": Backend(lambda spec: None, writes=False, streams=False, condenses=False),
+    "ollama": Backend(_ollama),
+    "openai": Backend(_openai),
+}
+
+
+def make_chat_model(spec: LLMSpec):
+    """A LangChain chat model for the spec; None for `extractive`."""
+    return spec.capabilities.make(spec)
 
 
 def connection_error(spec: LLMSpec, exc: Exception) -> LLMUnavailable:

@@ -77,7 +77,7 @@ def summarize(
     timer = _Timer(question or f"summarize {document['source']}", spec, DOCUMENT)
     chunks = _chunks(index, document["path"])
     timer.lap("read")
-    capable = not spec.small and (spec.backend != "extractive" or chat_model is not None)
+    capable = spec.writes or (chat_model is not None and not spec.small)
     if capable:
         model = chat_model if chat_model is not None else make_chat_model(spec)
         answer = _map_reduce(document, chunks, model, spec, timer, on_progress)

@@ -268,6 +268,14 @@ def print_status(info: dict) -> None:
             markup=False,
         )
         out.print(f"chunking:  {s.get('chunk_size')} characters, {s.get('chunk_overlap')} overlap")
+    if "consistency" in info:
+        c = info["consistency"]
+        state = "consistent" if c["ok"] else f"NOT consistent: {c.get('advice', '')}"
+        out.print(
+            f"check:     {state} ({c['chunks']} chunks, {c['fts_rows']} full-text rows, "
+            f"{c['vectors']} vectors, {c['pending']} unfinished writes)",
+            markup=False,
+        )
     for d in info.get("document_list", []):
         date = f"  {d['date']}" if d.get("date") else ""
         out.print(f"  {clean(d['source'])}  {d['chunks']} chunks{date}", markup=False)

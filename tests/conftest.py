@@ -92,10 +92,11 @@ def embedder():
 
 @pytest.fixture
 def fake_cli(monkeypatch, embedder):
-    """CLI commands use the fake embedder."""
-    import qa.cli
+    """Commands use the fake embedder, registered as an embedder choice."""
+    from qa.embeddings import EMBEDDER_FACTORIES
 
-    monkeypatch.setattr(qa.cli, "_embedder", lambda: embedder)
+    monkeypatch.setitem(EMBEDDER_FACTORIES, "fake", lambda: embedder)
+    monkeypatch.setenv("QA_EMBEDDER", "fake")
     return embedder
 
 
@@ -128,11 +129,12 @@ def fake_llm(monkeypatch):
             return Recording(responses=[reply])
 
     scripted = Scripted()
-    import qa.answer
-    import qa.chat
+    from dataclasses import replace
 
-    monkeypatch.setattr(qa.answer, "make_chat_model", scripted.make)
-    monkeypatch.setattr(qa.chat, "make_chat_model", scripted.make)
+    from qa.llms import BACKENDS
+
+    for name in ("local", "ollama", "openai"):  # each keeps its capabilities
+        monkeypatch.setitem(BACKENDS, name, replace(BACKENDS[name], make=scripted.make))
     return scripted
 
 

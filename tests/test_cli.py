@@ -87,7 +87,8 @@ def test_search_prints_one_json_object_per_line(ingested):
 
 
 def test_status_json_counts(ingested):
-    data = json.loads(run("status", "--json", "--documents").stdout)
+    data = json.loads(run("status", "--json", "--documents", "--check").stdout)
+    assert data["consistency"]["ok"] and data["consistency"]["vectors"] == data["chunks"]
     assert data["documents"] == 3 and data["chunks"] > 3
     assert data["settings"]["embedding_model"] == "fake-hash-embedder"
     assert len(data["document_list"]) == 3
@@ -121,14 +122,17 @@ def test_asking_an_empty_index_says_how_to_fill_it(fake_cli):
 
 
 def test_other_embedding_model_is_refused_and_index_kept(ingested, monkeypatch):
-    import qa.cli
+    from qa.embeddings import EMBEDDER_FACTORIES
+
+    from .conftest import FakeEmbedder
 
     before = run("status", "--json").stdout
 
-    class Other(type(qa.cli._embedder())):
+    class Other(FakeEmbedder):
         name = "another-model"
 
-    monkeypatch.setattr(qa.cli, "_embedder", lambda: Other())
+    monkeypatch.setitem(EMBEDDER_FACTORIES, "other", Other)
+    monkeypatch.setenv("QA_EMBEDDER", "other")
     assert_one_line_error(
         run("ask", QUESTION), 1, "another-model", "fake-hash-embedder", "qa reindex"
     )

@@ -8,9 +8,9 @@ from qa.ingest import embed_chunks, forget, ingest
 
 def counts(index):
     """Chunks in SQLite, in the full-text index and in Chroma, which must agree."""
-    sql = index.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    fts = index.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]
-    return sql, fts, index.collection.count()
+    c = index.consistency()
+    assert c["ok"], c
+    return c["chunks"], c["fts_rows"], c["vectors"]
 
 
 def test_ingest_a_folder_then_again_adds_nothing(tmp_path, docs, embedder):

@@ -227,12 +227,18 @@ class Index:
         return self.vectors.query(embedding, min(n, count), paths) if count else []
 
     def consistency(self) -> dict:
-        """What must agree: catalog chunks, their full-text rows, and stored vectors; no
-        journal entries left open. `ok` says whether it all does."""
+        """Whether catalog and vectors agree: every chunk has its full-text row and its
+        vector, no vector lacks a chunk, no journal entry is left open (`ok`)."""
         counts = self._read().consistency()
-        counts["vectors"] = self.vectors.count()
+        stored, vectors = self.catalog.all_chunk_ids(), self.vectors.ids()
+        counts["vectors"] = len(vectors)
+        counts["missing_vectors"] = len(stored - vectors)
+        counts["orphan_vectors"] = len(vectors - stored)
         counts["ok"] = (
-            counts["chunks"] == counts["fts_rows"] == counts["vectors"] and not counts["pending"]
+            counts["chunks"] == counts["fts_rows"]
+            and not counts["missing_vectors"]
+            and not counts["orphan_vectors"]
+            and not counts["pending"]
         )
         return counts
 

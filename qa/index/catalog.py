@@ -358,6 +358,9 @@ class Catalog:
         self.db.execute("DELETE FROM forgotten")
         self.set_forgotten(paths)
 
+    def all_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
     def consistency(self) -> dict:
         """Counts that must agree: chunks, their full-text rows, open journal entries."""
         return {

@@ -49,6 +49,14 @@ class Vectors:
     def count(self) -> int:
         return self.collection.count()
 
+    def ids(self) -> set[str]:
+        out: set[str] = set()
+        while True:
+            page = self.collection.get(include=[], limit=self.batch, offset=len(out))["ids"]
+            out.update(page)
+            if len(page) < self.batch:
+                return out
+
 
 def _settings():
     from chromadb.config import Settings
