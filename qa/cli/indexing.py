@@ -1,0 +1,183 @@
+"""Commands that build and look after the index: ingest, status, forget, reindex."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, LOCK_TIMEOUT
+from . import (
+    ChromaOpt,
+    IndexOpt,
+    JsonOpt,
+    LockOpt,
+    _chunk_settings,
+    _embedder,
+    _index,
+    _print_json,
+    app,
+)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files and folders to index (default: seeds/).", show_default=False),
+    ] = None,
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Characters per chunk [default: as the index records, else {DEFAULT_CHUNK_SIZE}]."
+        ),
+    ] = None,
+    chunk_overlap: Annotated[
+        int | None,
+        typer.Option(
+            help="Characters shared by neighbouring chunks "
+            f"[default: as the index records, else {DEFAULT_CHUNK_OVERLAP}]."
+        ),
+    ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune/--no-prune",
+            metavar="",
+            help="Remove documents whose files were deleted from an ingested folder.",
+        ),
+    ] = True,
+    max_file_mb: Annotated[float, typer.Option(help="Skip files larger than this.")] = 50.0,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
+    json_out: JsonOpt = False,
+):
+    """Index files and folders (text, Office, PDF, HTML, ePub…), skipping what is unchanged.
+
+    Example: qa ingest seeds/ ~/notes
+    """
+    from ..config import default_seeds_dir
+    from ..ingest import ingest as run_ingest
+    from ..ui import ingest_progress
+
+    store = _index(index, chroma_url)
+    chunk = _chunk_settings(store, chunk_size, chunk_overlap)
+    with ingest_progress(enabled=not json_out) as progress:
+        report = run_ingest(
+            paths or [default_seeds_dir()],
+            store,
+            _embedder(),
+            chunk,
+            prune=prune,
+            max_file_mb=max_file_mb,
+            progress=progress,
+            lock_timeout=lock_timeout,
+        )
+    if json_out:
+        _print_json(report.to_dict())
+        return
+    from ..ui import print_ingest_report
+
+    print_ingest_report(report)
+
+
+@app.command()
+def status(
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    documents: Annotated[
+        bool, typer.Option("--documents", metavar="", help="List the indexed documents.")
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            metavar="",
+            help="Also check that the texts, the full-text index and the vectors agree.",
+        ),
+    ] = False,
+    json_out: JsonOpt = False,
+):
+    """Show where the index is, what it holds, and the settings it was built with.
+
+    Example: qa status --documents
+    """
+    store = _index(index, chroma_url)
+    if not store.exists() and not chroma_url:
+        info = {"index": str(store.directory), "documents": 0, "chunks": 0, "settings": {}}
+    else:
+        i = store.info()
+        info = {
+            "index": i.location,
+            "documents": i.documents,
+            "chunks": i.chunks,
+            "settings": i.settings,
+        }
+    if documents and store.exists():
+        info["document_list"] = store.documents()
+    if check and store.exists():
+        info["consistency"] = store.consistency()
+        if not info["consistency"]["ok"]:
+            info["consistency"]["advice"] = "run `qa ingest` again to repair, or `qa reindex`"
+    if json_out:
+        _print_json(info)
+        return
+    from ..ui import print_status
+
+    print_status(info)
+
+
+@app.command()
+def forget(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders whose documents to remove.")],
+    index: IndexOpt = None,
+    chroma_url: ChromaOpt = None,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
+    json_out: JsonOpt = False,
+):
+    """Remove documents from the index (the files themselves are not touched).
+
+    Example: qa forget seeds/old-note.txt
+    """
+    from ..ingest import forget as run_forget
+
+    store = _index(index, chroma_url)
+    store.require_documents()
+    removed = run_forget(paths, store, lock_timeout)
+    if json_out:
+        _print_json({"removed": removed})
+    else:
+        typer.echo(f"removed {len(removed)} document(s): " + ", ".join(removed))
+
+
+@app.command()
+def reindex(
+    index: IndexOpt = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Characters per chunk [default: as recorded].")
+    ] = None,
+    chunk_overlap: Annotated[
+        int | None, typer.Option(help="Chunk overlap [default: as recorded].")
+    ] = None,
+    lock_timeout: LockOpt = LOCK_TIMEOUT,
+    json_out: JsonOpt = False,
+):
+    """Rebuild the index from its recorded sources (after changing model or chunk settings).
+
+    Example: qa reindex --chunk-size 600
+    """
+    from ..ingest import reindex as run_reindex
+    from ..ui import ingest_progress, print_ingest_report
+
+    store = _index(index, None)
+    chunk = _chunk_settings(store, chunk_size, chunk_overlap)
+    with ingest_progress(enabled=not json_out) as progress:
+        report = run_reindex(
+            store, _embedder(), chunk, progress=progress, lock_timeout=lock_timeout
+        )
+    if json_out:
+        _print_json(report.to_dict())
+    else:
+        print_ingest_report(report)
