@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import DEFAULT_K, ChunkSettings
 from .errors import UsageError
 from .index import Index
+from .text import CITATION, uncited
 
 RECALL_AT = (1, 3, 5, 10)
 
@@ -192,7 +193,7 @@ def evaluate(
             latencies.append(time.perf_counter() - t)
             abstained[q.impossible].append(a.abstained)
             if not q.impossible:
-                text = "" if a.abstained else re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", a.answer)
+                text = "" if a.abstained else uncited(a.answer)
                 em.append(exact_match(text, q.answers))
                 f1s.append(f1(text, q.answers))
                 contains.append(contains_gold(text, q.answers))
@@ -311,14 +312,14 @@ def fact_coverage(answer: str, facts: list[list[str]]) -> float:
 
 
 _READABLE_START = re.compile(r"^(?:[-*•]\s+)?[\"'“‘(]?[A-Z0-9]")
-_READABLE_END = re.compile(r"(?:[.!?…][\"'”’)]*|\[\d+(?:,\s*\d+)*\])$")
+_READABLE_END = re.compile(rf"(?:[.!?…][\"'”’)]*|{CITATION.pattern})$")
 
 
 def readable(answer: str) -> bool:
     """Starts with a capital letter or a digit and ends with punctuation or a citation;
     a span of up to four words counts as readable."""
     text = answer.strip()
-    if len(uncited_words := re.sub(r"\[\d+(?:,\s*\d+)*\]", "", text).split()) <= 4:
+    if len(uncited_words := uncited(text).split()) <= 4:
         return bool(uncited_words)
     return bool(_READABLE_START.match(text) and _READABLE_END.search(text))
 
@@ -367,7 +368,7 @@ def evaluate_broad(
         full.append(share == 1.0)
         if not a.abstained:
             readable_.append(readable(a.answer))
-            lengths.append(len(re.sub(r"\[\d+(?:,\s*\d+)*\]", "", a.answer).split()))
+            lengths.append(len(uncited(a.answer).split()))
             cited_right.append(any(Path(s.source).name == q.source for s in a.sources))
     if progress:
         progress(len(questions), len(questions))

@@ -15,17 +15,23 @@ from __future__ import annotations
 
 import re
 
-from .text import STOPWORDS, stem, words
+from .text import NUMBER, NUMERAL, STOPWORDS, stem, words
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_MONTH = r"""(?:January|February|March|April|May|June|July|August|September|October
+    |November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?
+    |Dec\.?)"""
+_ORDINAL = r"(?:st|nd|rd|th)"
 _DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{3,4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{3,4}}"
-    rf"|{_MONTH},?\s+\d{{3,4}}"
-    rf"|(?:the\s+)?(?:early\s+|mid-?|late\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
-    rf"|(?:the\s+)?\d{{3,4}}s"
-    rf"|\d{{3,4}}(?:\s*(?:–|-|to)\s*\d{{2,4}})?"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)\b"
+    rf"""\b(?:
+        (?P<month_day_year> {_MONTH} \s+ \d{{1,2}}{_ORDINAL}? ,? \s+ \d{{3,4}} )
+      | (?P<day_month_year> \d{{1,2}}{_ORDINAL}? \s+ {_MONTH} ,? \s+ \d{{3,4}} )
+      | (?P<month_year> {_MONTH} ,? \s+ \d{{3,4}} )
+      | (?P<century> (?:the\s+)? (?:early\s+|mid-?|late\s+)? \d{{1,2}}{_ORDINAL} \s+ century )
+      | (?P<decade> (?:the\s+)? \d{{3,4}}s )
+      | (?P<years> \d{{3,4}} (?: \s* (?:–|-|to) \s* \d{{2,4}} )? )
+      | (?P<month_day> {_MONTH} \s+ \d{{1,2}}{_ORDINAL}? )
+    )\b""",
+    re.VERBOSE,
 )
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -33,39 +39,61 @@ _NUMBER_WORDS = (
     "fifty sixty seventy eighty ninety hundred thousand million billion trillion "
     "dozen half several"
 ).split()
+_NUMBER_WORD = "(?:" + "|".join(_NUMBER_WORDS) + ")"
 _NUMBER = re.compile(
-    r"(?:(?:about|around|approximately|over|under|nearly|almost|more than|less than|up to)\s+)?"
-    r"(?:(?:[$£€¥]\s?)?(?:\d[\d,.]*\d|\d)(?:\s?%|\s+percent|\s+per\s+cent)?"
-    r"(?:\s+(?:million|billion|trillion|thousand|hundred))?"
-    r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-]+(?:" + "|".join(_NUMBER_WORDS) + r"))*\b)",
-    re.IGNORECASE,
+    rf"""
+    (?P<about> (?:about|around|approximately|over|under|nearly|almost|more\ than|less\ than
+                 |up\ to) \s+ )?
+    (?:
+        (?P<figure> (?:[$£€¥]\s?)? (?:{NUMBER.pattern})
+                    (?: \s?% | \s+percent | \s+per\s+cent )?
+                    (?: \s+ (?:million|billion|trillion|thousand|hundred) )? )
+      | (?P<words> \b {_NUMBER_WORD} (?: [\s-]+ {_NUMBER_WORD} )* \b )
+    )""",
+    re.IGNORECASE | re.VERBOSE,
 )
 _UNIT = re.compile(r"\s*(?:[A-Za-z%]+(?:\s+(?:of|per)\s+[A-Za-z]+)?)")
+_NAME_PART = r"(?:[A-Z][\w'’.-]*|\d+)"
 _NAME = re.compile(
-    r"(?:[A-Z][\w'’.-]*|\d+)(?:\s+(?:of|the|de|von|van|and|&|da|del|la|le|du|al|bin|for)?\s*(?:[A-Z][\w'’.-]*|\d+))*"
+    rf"""{_NAME_PART}
+    (?: \s+ (?:of|the|de|von|van|and|&|da|del|la|le|du|al|bin|for)? \s* {_NAME_PART} )*""",
+    re.VERBOSE,
 )
 
 _KINDS = [
     (
         "date",
         re.compile(
-            r"^\s*(?:when\b|(?:in\s+)?(?:what|which)\s+(?:year|years|decade|century|month|day|date|time\s+period|era)\b|how\s+long\s+ago\b)",
-            re.I,
+            r"""^\s*(?:
+                when\b
+              | (?:in\s+)? (?:what|which) \s+
+                (?:year|years|decade|century|month|day|date|time\s+period|era) \b
+              | how\s+long\s+ago\b
+            )""",
+            re.I | re.VERBOSE,
         ),
     ),
     (
         "number",
         re.compile(
-            r"^\s*(?:how\s+(?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast|often)\b|(?:what|which)\s+(?:percentage|percent|proportion|number|amount|fraction|share|size|population|speed|temperature|distance)\b)",
-            re.I,
+            r"""^\s*(?:
+                how \s+ (?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast
+                           |often) \b
+              | (?:what|which) \s+ (?:percentage|percent|proportion|number|amount|fraction
+                                     |share|size|population|speed|temperature|distance) \b
+            )""",
+            re.I | re.VERBOSE,
         ),
     ),
     ("person", re.compile(r"^\s*(?:who|whom|whose)\b", re.I)),
     (
         "place",
         re.compile(
-            r"^\s*where\b|^\s*(?:in\s+)?(?:what|which)\s+(?:city|country|state|town|region|continent|place|location|county|province|island|river)\b",
-            re.I,
+            r"""^\s*where\b
+              | ^\s*(?:in\s+)? (?:what|which) \s+
+                (?:city|country|state|town|region|continent|place|location|county|province
+                  |island|river) \b""",
+            re.I | re.VERBOSE,
         ),
     ),
 ]
@@ -152,7 +180,7 @@ def _counted(q_stems: set[str], sentence: str) -> str | None:
 
 # A number with separators ("600,000", "3.5"), a word (with inner hyphens or apostrophes),
 # or one character of punctuation.
-_TOKEN = re.compile(r"\d[\d,.]*\d|\w[\w'’-]*\w|\w|[^\w\s]")
+_TOKEN = re.compile(rf"{NUMERAL}|\w[\w'’-]*\w|\w|[^\w\s]")
 _CLAUSE_BREAK = set(',;:()[]"“”')
 
 

@@ -10,21 +10,11 @@ sentence it writes is checked against the parts it cites.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .answer import (
-    NOT_FOUND,
-    Answer,
-    Evidence,
-    _generate,
-    _number,
-    _renumber,
-    _Timer,
-    is_instruction,
-    supported,
-)
+from .answer import NOT_FOUND, Answer, Evidence, _generate, _number, _renumber, _Timer
+from .checks import is_instruction, supported
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
 from .index import Index
@@ -32,7 +22,7 @@ from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .retrieval import Filters, Hit
-from .text import CITATION, sentences, uncited
+from .text import cited_numbers, sentences, uncited
 
 SUMMARY_MAX_WORDS = 220  # 3-7 sentences; a very long one is left out rather than cut
 PART_CHARS = 3000  # a map step's share of a long document (a few chunks)
@@ -226,9 +216,7 @@ def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | N
     kept, dropped, cited = [], [], []
     for a, b in sentences(reply.strip()):
         sentence = reply.strip()[a:b]
-        cites = [
-            int(x) for m in CITATION.finditer(sentence) for x in re.split(r"\s*,\s*", m.group(1))
-        ]
+        cites = cited_numbers(sentence)
         cites = [c for c in cites if c in parts] or list(parts)
         if supported(sentence, [parts[c].text for c in cites]):
             kept.append(sentence)

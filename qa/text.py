@@ -17,7 +17,8 @@ STOPWORDS = frozenset(
 )
 
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3]
-NUMBER = re.compile(r"\d[\d,.]*\d|\d")  # 600,000 and 3.5 stay whole
+NUMERAL = r"\d[\d,.]*\d"  # digits with separators: 600,000 and 3.5 stay whole
+NUMBER = re.compile(rf"{NUMERAL}|\d")
 
 
 # C0 and C1 control characters (escape sequences start with one) and the bidirectional
@@ -43,6 +44,22 @@ def iso_date(value: str) -> str | None:
     except ValueError:
         return None
     return value
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The source numbers `text` cites, in order ("… [2] … [1, 3]" → [2, 1, 3])."""
+    return [int(x) for m in CITATION.finditer(text) for x in m.group(1).split(",")]
+
+
+def map_citations(text: str, change) -> str:
+    """`text` with each citation's numbers replaced by `change(numbers)`; a citation left
+    with no number is removed, and so is the space before punctuation it leaves."""
+
+    def sub(m: re.Match) -> str:
+        numbers = change([int(x) for x in m.group(1).split(",")])
+        return "[" + ", ".join(map(str, numbers)) + "]" if numbers else ""
+
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", CITATION.sub(sub, text))
 
 
 def uncited(text: str) -> str:
