@@ -228,7 +228,8 @@ def main() -> None:
     lines = [
         START,
         f"Measured {datetime.date.today()} on {os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, "
-        f"Python {platform.python_version()}, by `make bench` ({n} runs a figure; min / median / max).",
+        f"Python {platform.python_version()}, by `make bench` "
+        f"({n} runs a figure; min / median / max).",
         "",
         "| figure | min / median / max | target | against the naive pipeline |",
         "|---|---|---|---|",

@@ -82,9 +82,12 @@ def main():
         "",
         "| figure | measured | target |",
         "|---|---|---|",
-        f"| ingest, {chunks} chunks | {ingest_wall / 60:.1f} min ({report['chunks_added'] / report['seconds']:.1f} chunks/s) | |",
+        f"| ingest, {chunks} chunks | {ingest_wall / 60:.1f} min "
+        f"({report['chunks_added'] / report['seconds']:.1f} chunks/s) | |",
         f"| peak memory of that ingest | {peak_mb:.0f} MB | < 2048 MB |",
-        f"| `search` retrieval, warm process, p50 / p95 (59 questions) | {1000 * statistics.median(lat):.0f} / {1000 * sorted(lat)[int(0.95 * len(lat))]:.0f} ms | p50 ≤ 100 ms |",
+        f"| `search` retrieval, warm process, p50 / p95 (59 questions) | "
+        f"{1000 * statistics.median(lat):.0f} / {1000 * sorted(lat)[int(0.95 * len(lat))]:.0f} ms"
+        " | p50 ≤ 100 ms |",
         f"| re-ingest, nothing changed | {reingest:.1f} s | ≤ 30 s |",
         "",
     ]

@@ -15,7 +15,8 @@ import time
 PROMPT = [
     {
         "role": "system",
-        "content": "You answer questions from the given text. Reply with a short answer taken from the text.",
+        "content": "You answer questions from the given text. "
+        "Reply with a short answer taken from the text.",
     },
     {
         "role": "user",

@@ -7,7 +7,8 @@ A summary picks a document's sentences by maximal marginal relevance over their 
 vectors: each next one the most central to the document, minus its similarity to what
 is already picked. A broad answer shows its passages most relevant first, a summary in document
 order; within a passage, sentences stand in the document's order. Each run of sentences
-from one passage is cited, as prose or as bullets. The measurements behind these choices are in bench/RESULTS.md.
+from one passage is cited, as prose or as bullets. The measurements behind these choices
+are in bench/RESULTS.md.
 """
 
 from __future__ import annotations

@@ -222,7 +222,7 @@ def _pages(numbers: list[int]) -> str:
     return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
 
 
-# -- Office documents --------------------------------------------------------------------------------
+# -- Office documents ------------------------------------------------------------------------------
 def docx(data: bytes) -> Extracted:
     from docx import Document
     from docx.table import Table

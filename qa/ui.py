@@ -264,7 +264,8 @@ def print_status(info: dict) -> None:
     s = info.get("settings") or {}
     if s:
         out.print(
-            f"embedding: {clean(str(s.get('embedding_model')))} ({s.get('embedding_dim')} dimensions)",
+            f"embedding: {clean(str(s.get('embedding_model')))} "
+            f"({s.get('embedding_dim')} dimensions)",
             markup=False,
         )
         out.print(f"chunking:  {s.get('chunk_size')} characters, {s.get('chunk_overlap')} overlap")
@@ -337,7 +338,8 @@ def _chat_text(text: str) -> str:
 
     if len(text) > MAX_QUESTION_CHARS:
         raise UsageError(
-            f"the question is {len(text):,} characters long; at most {MAX_QUESTION_CHARS:,} are read"
+            f"the question is {len(text):,} characters long; "
+            f"at most {MAX_QUESTION_CHARS:,} are read"
         )
     return text
 

@@ -216,7 +216,7 @@ def test_a_capable_models_bullets_stay_bullets(index, embedder):
     assert answer.answer.splitlines()[0].startswith("- ") and len(answer.answer.splitlines()) == 2
 
 
-# -- summaries ---------------------------------------------------------------------------------------
+# -- summaries -------------------------------------------------------------------------------------
 
 
 def test_an_extractive_summary_of_a_document(index, docs):
@@ -287,7 +287,7 @@ def test_the_summarize_command(fake_cli, docs):
     assert missing.exit_code == 2 and "no indexed document" in missing.stderr
 
 
-# -- the broad measures --------------------------------------------------------------------------------
+# -- the broad measures ----------------------------------------------------------------------------
 
 
 def test_fact_coverage_reads_the_first_150_words_only():

@@ -411,7 +411,7 @@ def test_chat_history_is_private(tmp_path, monkeypatch):
     assert old.read_text() == "an earlier question\n"
 
 
-# -- read-only indexes ------------------------------------------------------------------------------
+# -- read-only indexes -----------------------------------------------------------------------------
 
 
 def _can_mount_read_only() -> bool:

@@ -89,7 +89,8 @@ IndexOpt = Annotated[
     typer.Option(
         "--index",
         envvar="QA_INDEX",
-        help="Index directory [env QA_INDEX; default: index/ in the project]. With --chroma-url: the local replica's folder.",
+        help="Index directory [env QA_INDEX; default: index/ in the project]. "
+        "With --chroma-url: the local replica's folder.",
     ),
 ]
 ChromaOpt = Annotated[
@@ -116,7 +117,8 @@ BaseUrlOpt = Annotated[
     str | None,
     typer.Option(
         "--base-url",
-        help="Server URL for ollama:/openai: (defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL).",
+        help="Server URL for ollama:/openai: "
+        "(defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL).",
     ),
 ]
 RetrieverOpt = Annotated[
