@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qa import answer, compose
 from qa.embeddings import default_embedder
-from qa.evaluate import evaluate_broad, load_broad
+from qa.evaluate_broad import evaluate_broad, load_broad
 from qa.index import Index
 from qa.retrieval import search
 

@@ -126,73 +126,13 @@ def ingest(
     try:
         chunk = chunk or recorded_chunk_settings(index) or ChunkSettings()
         wanted = index_settings(embedder, chunk)
-        splitter = make_splitter(chunk)
         index.check_settings(wanted)
         index.recover()
         if not index.settings():
             index.record_settings(wanted)
-
-        forgotten = index.forgotten()
-        named = {str(r) for r in roots if not r.is_dir()}  # a file named again is wanted again
-        index.set_forgotten(forgotten & named, forgotten=False)
-        forgotten -= named
-        sources = Sources(index.documents())
-        files = [(f, root) for root in roots for f in iter_files(root)]
-        report.files = len(files)
-        seen: set[str] = set()
-        batch: list[tuple[Document, Path, bool]] = []
-
-        def flush() -> None:
-            chunks = [c for doc, _, _ in batch for c in doc.chunks]
-            chunk_vecs, sentence_vecs = embed_chunks(embedder, chunks)
-            vectors, sentences = iter(chunk_vecs), iter(sentence_vecs)
-            items = [
-                (
-                    doc,
-                    root,
-                    [next(vectors) for _ in doc.chunks],
-                    [next(sentences) for _ in doc.chunks],
-                )
-                for doc, root, _ in batch
-            ]
-            for (_, _, existed), (added, removed) in zip(batch, index.put_documents(items)):
-                report.chunks_added += added
-                report.chunks_removed += removed
-                if existed:
-                    report.updated += 1
-                else:
-                    report.added += 1
-            batch.clear()
-
-        for done, (path, root) in enumerate(files):
-            if progress:
-                progress(str(path), done, len(files))
-            try:
-                key = str(resolve(path))
-                if key in seen:
-                    continue
-                seen.add(key)
-                if key in forgotten:
-                    raise Skip("forgotten (qa forget); ingest the file itself to index it again")
-                known = index.document(key)
-                doc = read_document(path, root, max_file_mb)
-            except Skip as why:
-                report.skipped += 1
-                report.skipped_files.append({"path": str(path), "reason": str(why)})
-                continue
-            doc.source = sources.claim(doc.source, key)
-            report.notes += [{"path": str(path), "note": note} for note in doc.notes]
-            if known and known["sha256"] == doc.sha256:
-                report.unchanged += 1
-                continue
-            batch.append((chunk_document(doc, splitter), root, known is not None))
-            if sum(len(d.chunks) for d, _, _ in batch) >= EMBED_BATCH:  # chunks, not texts
-                flush()
-        if batch:
-            flush()
-        if progress:
-            progress("", len(files), len(files))
-
+        seen = _Sync(index, embedder, make_splitter(chunk), report, max_file_mb).run(
+            roots, progress
+        )
         if prune:
             for doc in index.documents():
                 if doc["path"] in seen:
@@ -204,6 +144,75 @@ def ingest(
         lock.release()
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+class _Sync:
+    """One pass over the files: each read, compared by hash, chunked and, in batches of
+    EMBED_BATCH chunks across documents, embedded and written."""
+
+    def __init__(self, index: Index, embedder, splitter, report: IngestReport, max_file_mb):
+        self.index, self.embedder, self.splitter = index, embedder, splitter
+        self.report, self.max_file_mb = report, max_file_mb
+        self.batch: list[tuple[Document, Path, bool]] = []
+
+    def run(self, roots: list[Path], progress: Progress | None) -> set[str]:
+        """The files' real paths, all seen (for pruning)."""
+        index, report = self.index, self.report
+        forgotten = index.forgotten()
+        named = {str(r) for r in roots if not r.is_dir()}  # a file named again is wanted again
+        index.set_forgotten(forgotten & named, forgotten=False)
+        forgotten -= named
+        sources = Sources(index.documents())
+        files = [(f, root) for root in roots for f in iter_files(root)]
+        report.files = len(files)
+        seen: set[str] = set()
+        for done, (path, root) in enumerate(files):
+            if progress:
+                progress(str(path), done, len(files))
+            try:
+                key = str(resolve(path))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if key in forgotten:
+                    raise Skip("forgotten (qa forget); ingest the file itself to index it again")
+                known = index.document(key)
+                doc = read_document(path, root, self.max_file_mb)
+            except Skip as why:
+                report.skipped += 1
+                report.skipped_files.append({"path": str(path), "reason": str(why)})
+                continue
+            doc.source = sources.claim(doc.source, key)
+            report.notes += [{"path": str(path), "note": note} for note in doc.notes]
+            if known and known["sha256"] == doc.sha256:
+                report.unchanged += 1
+                continue
+            self.batch.append((chunk_document(doc, self.splitter), root, known is not None))
+            if sum(len(d.chunks) for d, _, _ in self.batch) >= EMBED_BATCH:  # chunks, not texts
+                self.flush()
+        self.flush()
+        if progress:
+            progress("", len(files), len(files))
+        return seen
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        chunks = [c for doc, _, _ in self.batch for c in doc.chunks]
+        chunk_vecs, sentence_vecs = embed_chunks(self.embedder, chunks)
+        vectors, sentences = iter(chunk_vecs), iter(sentence_vecs)
+        items = [
+            (doc, root, [next(vectors) for _ in doc.chunks], [next(sentences) for _ in doc.chunks])
+            for doc, root, _ in self.batch
+        ]
+        for (_, _, existed), (added, removed) in zip(self.batch, self.index.put_documents(items)):
+            self.report.chunks_added += added
+            self.report.chunks_removed += removed
+            if existed:
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+        self.batch.clear()
 
 
 def reindex(

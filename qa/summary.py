@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .answer import NOT_FOUND, Answer, Evidence, _generate, _number, _renumber, _Timer
 from .checks import is_instruction, supported
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
@@ -21,6 +20,7 @@ from .index import Index
 from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
+from .result import NOT_FOUND, Answer, Evidence, Timer, generate, number, renumber
 from .retrieval import Filters, Hit
 from .text import cited_numbers, sentences, uncited
 
@@ -64,7 +64,7 @@ def summarize(
 ) -> Answer:
     """A summary of one indexed document (a row of `index.documents()`)."""
     spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
-    timer = _Timer(question or f"summarize {document['source']}", spec, DOCUMENT)
+    timer = Timer(question or f"summarize {document['source']}", spec, DOCUMENT)
     chunks = _chunks(index, document["path"])
     timer.lap("read")
     capable = spec.writes or (chat_model is not None and not spec.small)
@@ -96,7 +96,7 @@ def summarize_question(
         try:
             docs = find_documents(index, [name])
         except PathNotFound as exc:
-            return _Timer(question, spec, DOCUMENT).answer(
+            return Timer(question, spec, DOCUMENT).answer(
                 str(exc).capitalize() + ".", True, False, "none", []
             )
     else:
@@ -109,7 +109,7 @@ def summarize_question(
                 if docs
                 else NOT_FOUND
             )
-            return _Timer(question, spec, DOCUMENT).answer(message, True, False, "none", [])
+            return Timer(question, spec, DOCUMENT).answer(message, True, False, "none", [])
     return summarize(
         docs[0], index, spec, chat_model=chat_model, on_progress=on_progress, question=question
     )
@@ -134,7 +134,7 @@ def _chunks(index: Index, path: str) -> list[Hit]:
     ]
 
 
-def _extractive(index: Index, chunks: list[Hit], timer: _Timer) -> Answer:
+def _extractive(index: Index, chunks: list[Hit], timer: Timer) -> Answer:
     import numpy as np
 
     stored = index.sentences([h.id for h in chunks])
@@ -162,7 +162,7 @@ def _extractive(index: Index, chunks: list[Hit], timer: _Timer) -> Answer:
     if not chosen:
         return timer.answer(NOT_FOUND, True, False, "none", [])
     chosen.sort(key=lambda i: position[id(i)])
-    _number(chosen)
+    number(chosen)
     timer.lap("compose")
     return timer.answer(render(chosen), False, True, "evidence", chosen)
 
@@ -205,13 +205,13 @@ def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | N
         for n, part in parts.items():
             if on_progress:
                 on_progress(n - 1, len(parts))
-            reply = _generate(model, map_prompt.messages(source=source, part=part.text), spec, None)
+            reply = generate(model, map_prompt.messages(source=source, part=part.text), spec, None)
             partial.append(f"[{n}] {reply.strip()}")
         if on_progress:
             on_progress(len(parts), len(parts))
         context = "\n\n".join(partial)
     prompt = load_prompt("summarize", {"source", "context"})
-    reply = _generate(model, prompt.messages(source=source, context=context), spec, None)
+    reply = generate(model, prompt.messages(source=source, context=context), spec, None)
     timer.lap("generate")
     kept, dropped, cited = [], [], []
     for a, b in sentences(reply.strip()):
@@ -234,4 +234,4 @@ def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | N
     text = " ".join(kept)
     if not cited:
         text += " [1]"
-    return timer.answer(_renumber(text, used), False, True, "model", used, dropped)
+    return timer.answer(renumber(text, used), False, True, "model", used, dropped)

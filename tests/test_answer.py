@@ -1,6 +1,7 @@
 import pytest
 
-from qa.answer import NOT_FOUND, Evidence, ask, is_grounded
+from qa.answer import NOT_FOUND, Evidence, ask
+from qa.checks import is_grounded
 from qa.index import Index
 from qa.ingest import ingest
 from qa.retrieval import Hit

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from qa.answer import ask
-from qa.evaluate import fact_coverage, readable
+from qa.evaluate_broad import fact_coverage, readable
 from qa.index import Index
 from qa.ingest import ingest
 from qa.intent import BROAD, DOCUMENT, FACTOID, classify
