@@ -167,9 +167,7 @@ def evaluate(
         from .retrieval import search_documents
 
     ranks: list[int | None] = []
-    em, f1s, contains, latencies = [], [], [], []
-    abstained = {True: [], False: []}  # impossible -> list of bools
-    words = []
+    scores = _AnswerScores()
     depth = max(RECALL_AT)
     for n, q in enumerate(questions):
         if progress:
@@ -190,15 +188,7 @@ def evaluate(
                 min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
                 chat_model=chat_model,
             )
-            latencies.append(time.perf_counter() - t)
-            abstained[q.impossible].append(a.abstained)
-            if not q.impossible:
-                text = "" if a.abstained else uncited(a.answer)
-                em.append(exact_match(text, q.answers))
-                f1s.append(f1(text, q.answers))
-                contains.append(contains_gold(text, q.answers))
-                if not a.abstained:
-                    words.append(len(text.split()))
+            scores.add(q, a, time.perf_counter() - t)
     if progress:
         progress(len(questions), len(questions))
 
@@ -212,22 +202,43 @@ def evaluate(
         "settings": {"retriever": retriever, "k": k, **info.settings},
     }
     if answers:
-        result.update(
-            {
-                "llm": getattr(llm, "name", llm),
-                "exact_match": _mean(em),
-                "f1": _mean(f1s),
-                "contains_gold": _mean(contains),
-                "abstain_rate_answerable": _mean([float(x) for x in abstained[False]]),
-                "abstain_rate_unanswerable": _mean([float(x) for x in abstained[True]])
-                if abstained[True]
-                else None,
-                "answer_words_mean": _mean(words),
-                "latency_p50_s": round(percentile(latencies, 0.5), 3),
-                "latency_p95_s": round(percentile(latencies, 0.95), 3),
-            }
-        )
+        result.update({"llm": getattr(llm, "name", llm), **scores.figures()})
     return result
+
+
+class _AnswerScores:
+    """SQuAD's measures over the answers, abstention and latency."""
+
+    def __init__(self) -> None:
+        self.em, self.f1, self.contains, self.latencies, self.words = [], [], [], [], []
+        self.abstained: dict[bool, list[bool]] = {True: [], False: []}  # by impossible
+
+    def add(self, q: Question, a, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.abstained[q.impossible].append(a.abstained)
+        if q.impossible:
+            return
+        text = "" if a.abstained else uncited(a.answer)
+        self.em.append(exact_match(text, q.answers))
+        self.f1.append(f1(text, q.answers))
+        self.contains.append(contains_gold(text, q.answers))
+        if not a.abstained:
+            self.words.append(len(text.split()))
+
+    def figures(self) -> dict:
+        unanswerable = self.abstained[True]
+        return {
+            "exact_match": _mean(self.em),
+            "f1": _mean(self.f1),
+            "contains_gold": _mean(self.contains),
+            "abstain_rate_answerable": _mean([float(x) for x in self.abstained[False]]),
+            "abstain_rate_unanswerable": _mean([float(x) for x in unanswerable])
+            if unanswerable
+            else None,
+            "answer_words_mean": _mean(self.words),
+            "latency_p50_s": round(percentile(self.latencies, 0.5), 3),
+            "latency_p95_s": round(percentile(self.latencies, 0.95), 3),
+        }
 
 
 def _mean(values: list[float]) -> float:

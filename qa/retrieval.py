@@ -117,39 +117,9 @@ def search(
     elif fusion == "weighted":
         scores = weighted([dense, lexical], [dense_weight, 1 - dense_weight])
     else:
-        d, lx = normalise(dense), normalise(lexical)
-        wd, wl, ws, wo = SENTENCE_WEIGHTS
-        scores = sorted(
-            (
-                (
-                    i,
-                    wd * d.get(i, 0.0)
-                    + wl * lx.get(i, 0.0)
-                    + ws * max((m.similarity for m in matches[i]), default=0.0)
-                    + wo * max((m.overlap for m in matches[i]), default=0.0),
-                )
-                for i in candidates
-            ),
-            key=lambda kv: kv[1],
-            reverse=True,
-        )
+        scores = sentence_fusion(candidates, dense, lexical, matches)
 
-    hits = [
-        Hit(
-            id=i,
-            source=c.source,
-            path=c.path,
-            chunk=c.chunk,
-            start=c.start,
-            end=c.end,
-            date=c.date,
-            text=c.text,
-            score=round(s, 6),
-            location=c.location,
-        )
-        for i, s in scores
-        if (c := chunks.get(i)) is not None
-    ]
+    hits = [_hit(chunks[i], score) for i, score in scores if i in chunks]
     hits = (diversify(hits) if spread else hits)[:k]
     if with_sentences and not by_sentence:
         matches = sentence_matches(query, q_vec, index, {h.id: chunks[h.id] for h in hits})
@@ -157,6 +127,35 @@ def search(
         hit.rank = rank
         hit.sentences = matches.get(hit.id, []) if with_sentences else []
     return hits
+
+
+def _hit(c: StoredChunk, score: float) -> Hit:
+    return Hit(
+        id=c.id,
+        source=c.source,
+        path=c.path,
+        chunk=c.chunk,
+        start=c.start,
+        end=c.end,
+        date=c.date,
+        text=c.text,
+        score=round(score, 6),
+        location=c.location,
+    )
+
+
+def sentence_fusion(candidates, dense, lexical, matches) -> list[tuple[str, float]]:
+    """The hybrid score: each chunk's dense and BM25 scores (min-max scaled) and its best
+    sentence's similarity and word overlap, weighted by SENTENCE_WEIGHTS; best first."""
+    d, lx = normalise(dense), normalise(lexical)
+    wd, wl, ws, wo = SENTENCE_WEIGHTS
+
+    def score(i: str) -> float:
+        best_sim = max((m.similarity for m in matches[i]), default=0.0)
+        best_overlap = max((m.overlap for m in matches[i]), default=0.0)
+        return wd * d.get(i, 0.0) + wl * lx.get(i, 0.0) + ws * best_sim + wo * best_overlap
+
+    return sorted(((i, score(i)) for i in candidates), key=lambda kv: kv[1], reverse=True)
 
 
 def sentence_matches(

@@ -81,6 +81,7 @@ def eval_(
     Example: qa eval ../shared/eval/broad-questions-dev.json --corpus seeds/
     --corpus ../shared/eval/squad-v1.1-dev-8-articles.json
     """
+    # Long only by its options; the work is evaluate.run_eval's.
     from ..config import ChunkSettings, offline_environment
     from ..evaluate import run_eval
     from ..ui import eval_progress, print_eval
