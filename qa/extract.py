@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .text import NUMBER, NUMERAL, STOPWORDS, stem, words
+from .text import NUMBER, STOPWORDS, TOKEN, stem, words
 
 _MONTH = r"""(?:January|February|March|April|May|June|July|August|September|October
     |November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?
@@ -178,9 +178,6 @@ def _counted(q_stems: set[str], sentence: str) -> str | None:
     return found[0].strip() if len(found) == 1 else None
 
 
-# A number with separators ("600,000", "3.5"), a word (with inner hyphens or apostrophes),
-# or one character of punctuation.
-_TOKEN = re.compile(rf"{NUMERAL}|\w[\w'’-]*\w|\w|[^\w\s]")
 _CLAUSE_BREAK = set(',;:()[]"“”')
 
 
@@ -203,7 +200,7 @@ def phrases(question: str, sentence: str) -> list[tuple[int, int]]:
             out.append((run[0][0], run[-1][1]))
         run.clear()
 
-    for m in _TOKEN.finditer(sentence):
+    for m in TOKEN.finditer(sentence):
         token = m.group()
         content = [w for w in words(token) if w not in STOPWORDS]
         if token in _CLAUSE_BREAK or (content and all(stem(w) in asked for w in content)):
@@ -233,7 +230,7 @@ def phrase_for(reply: str, question: str, sentence: str, cover: float = 0.8) -> 
         if n > held:
             hits = [
                 m
-                for m in _TOKEN.finditer(sentence, start, end)
+                for m in TOKEN.finditer(sentence, start, end)
                 if said & {stem(w) for w in words(m.group())}
             ]
             best, held = sentence[hits[0].start() : hits[-1].end()], n

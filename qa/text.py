@@ -69,6 +69,9 @@ def uncited(text: str) -> str:
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# Tokens that keep a sentence's every character: a number with separators ("600,000"),
+# a word (with inner hyphens or apostrophes), or one character of punctuation.
+TOKEN = re.compile(rf"{NUMERAL}|\w[\w'’-]*\w|\w|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n{2,}")
 
 
