@@ -17,6 +17,7 @@ INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"  # the default embedder, to
 # Measured with `qa eval` on the development set (bench/RESULTS.md).
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100
+DEFAULT_MAX_FILE_MB = 50.0  # larger files are skipped (and listed)
 DEFAULT_K = 4  # passages an answer draws on (8 for a broad question: answer.BROAD_K)
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
 DATE_FORMATS = ["%Y-%m-%d"]  # --since/--until
@@ -85,14 +86,16 @@ def default_seeds_dir() -> Path:
     return PROJECT_ROOT / "seeds" if _in_source_checkout() else Path.cwd()
 
 
-def prompts_dir() -> Path:
+def prompts_dir():
     """`$QA_PROMPTS`, else `prompts/` in a source checkout, else the templates installed
-    with the package."""
+    with the package (`qa/templates/` in the wheel: pyproject's package-dir)."""
     if env := os.environ.get("QA_PROMPTS"):
         return Path(env).expanduser()
     if _in_source_checkout() and (PROJECT_ROOT / "prompts").is_dir():
         return PROJECT_ROOT / "prompts"
-    return Path(__file__).resolve().parent / "templates"  # installed as package data
+    from importlib.resources import files
+
+    return files("qa") / "templates"
 
 
 @dataclass(frozen=True)

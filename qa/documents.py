@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import formats
-from .config import ChunkSettings
+from .config import DEFAULT_MAX_FILE_MB, ChunkSettings
 from .formats import Extracted, Skip
 from .text import iso_date, sentences
 
@@ -25,7 +25,6 @@ READERS = {
     ".odt": "odt",
 }  # fmt: skip
 OLD_OFFICE = {".doc", ".xls", ".ppt"}
-DEFAULT_MAX_FILE_MB = 50.0
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?[ \t]*")
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .config import LOCK_TIMEOUT, ChunkSettings
+from .config import DEFAULT_MAX_FILE_MB, LOCK_TIMEOUT, ChunkSettings
 from .documents import (
-    DEFAULT_MAX_FILE_MB,
     Chunk,
     Document,
     Skip,

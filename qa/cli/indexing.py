@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, LOCK_TIMEOUT
+from ..config import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_FILE_MB, LOCK_TIMEOUT
 from . import (
     ChromaOpt,
     IndexOpt,
@@ -50,7 +50,9 @@ def ingest(
             help="Remove documents whose files were deleted from an ingested folder.",
         ),
     ] = True,
-    max_file_mb: Annotated[float, typer.Option(help="Skip files larger than this.")] = 50.0,
+    max_file_mb: Annotated[
+        float, typer.Option(help="Skip files larger than this (MB).")
+    ] = DEFAULT_MAX_FILE_MB,
     lock_timeout: LockOpt = LOCK_TIMEOUT,
     json_out: JsonOpt = False,
 ):
