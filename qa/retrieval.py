@@ -119,7 +119,7 @@ def search(
     else:
         scores = sentence_fusion(candidates, dense, lexical, matches)
 
-    hits = [_hit(chunks[i], score) for i, score in scores if i in chunks]
+    hits = [hit_from(chunks[i], score) for i, score in scores if i in chunks]
     hits = (diversify(hits) if spread else hits)[:k]
     if with_sentences and not by_sentence:
         matches = sentence_matches(query, q_vec, index, {h.id: chunks[h.id] for h in hits})
@@ -129,7 +129,8 @@ def search(
     return hits
 
 
-def _hit(c: StoredChunk, score: float) -> Hit:
+def hit_from(c: StoredChunk, score: float) -> Hit:
+    """A stored chunk as a search hit with this score."""
     return Hit(
         id=c.id,
         source=c.source,

@@ -21,7 +21,7 @@ from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .result import NOT_FOUND, Answer, Evidence, Timer, generate, number, renumber
-from .retrieval import Filters, Hit
+from .retrieval import Filters, Hit, hit_from
 from .text import cited_numbers, sentences, uncited
 
 SUMMARY_MAX_WORDS = 220  # 3-7 sentences; a very long one is left out rather than cut
@@ -117,21 +117,7 @@ def summarize_question(
 
 def _chunks(index: Index, path: str) -> list[Hit]:
     stored = index.get_chunks(index.chunk_ids(path))
-    return [
-        Hit(
-            id=c.id,
-            source=c.source,
-            path=c.path,
-            chunk=c.chunk,
-            start=c.start,
-            end=c.end,
-            date=c.date,
-            text=c.text,
-            score=0.0,
-            location=c.location,
-        )
-        for c in sorted(stored.values(), key=lambda c: c.chunk)
-    ]
+    return [hit_from(c, 0.0) for c in sorted(stored.values(), key=lambda c: c.chunk)]
 
 
 def _extractive(index: Index, chunks: list[Hit], timer: Timer) -> Answer:
