@@ -33,6 +33,12 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r", " "))
 
 
+def one_line(text: str) -> str:
+    """`clean(text)` on one line: a file name with a line break in it must not break a
+    citation or a `path:line:` row in two."""
+    return clean(text).replace("\n", "⏎").replace("\t", " ")
+
+
 def iso_date(value: str) -> str | None:
     """`value` if it is a real calendar date written YYYY-MM-DD, else None."""
     import datetime

@@ -10,7 +10,7 @@ import textwrap
 from rich.console import Console
 from rich.markup import escape
 
-from .text import clean, uncited
+from .text import clean, one_line, uncited
 
 # soft_wrap: long lines are left to the terminal, so a path is never split mid-word
 # (and a message piped to a file stays one line).
@@ -140,9 +140,9 @@ def print_ingest_report(report) -> None:
     ]
     out.print("indexed: " + ", ".join(parts) + f" in {report.seconds:.1f}s")
     for skip in report.skipped_files:
-        err.print(f"skipped {clean(skip['path'])}: {clean(skip['reason'])}", markup=False)
+        err.print(f"skipped {one_line(skip['path'])}: {clean(skip['reason'])}", markup=False)
     for note in report.notes:
-        err.print(f"note {clean(note['path'])}: {clean(note['note'])}", markup=False)
+        err.print(f"note {one_line(note['path'])}: {clean(note['note'])}", markup=False)
 
 
 class AnswerStream:
@@ -227,7 +227,7 @@ def _focus(answer) -> str | None:
 def print_sources(sources, focus: str | None = None) -> None:
     for s in sources:
         quote = excerpt(clean(s.quote), focus and clean(focus))
-        where = clean(s.citation or f"{s.source} (chunk {s.chunk})")
+        where = one_line(s.citation or f"{s.source} (chunk {s.chunk})")
         out.print(f"[{s.n}] {where}{f' ({s.date})' if s.date else ''}", markup=False)
         out.print(f"    “{quote}”", markup=False)
 
@@ -241,7 +241,7 @@ def print_hits(hits) -> None:
     for h in hits:
         date = f" ({h.date})" if h.date else ""
         out.print(
-            f"{h.rank}. {clean(cite(h.source, h.location, h.chunk))}{date}  score {h.score:.4f}",
+            f"{h.rank}. {one_line(cite(h.source, h.location, h.chunk))}{date}  score {h.score:.4f}",
             markup=False,
         )
         text = textwrap.shorten(clean(h.text), width=300, placeholder=" …")
@@ -254,7 +254,7 @@ def print_vimgrep(hits) -> None:
     for h in hits:
         line = (h.location or {}).get("line_start") or 1
         text = " ".join(clean(h.text).split())
-        out.print(f"{clean(h.path)}:{line}:1:{text[:200]}", markup=False)
+        out.print(f"{one_line(h.path)}:{line}:1:{text[:200]}", markup=False)
 
 
 def print_status(info: dict) -> None:
@@ -279,7 +279,7 @@ def print_status(info: dict) -> None:
         )
     for d in info.get("document_list", []):
         date = f"  {d['date']}" if d.get("date") else ""
-        out.print(f"  {clean(d['source'])}  {d['chunks']} chunks{date}", markup=False)
+        out.print(f"  {one_line(d['source'])}  {d['chunks']} chunks{date}", markup=False)
 
 
 CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?").

@@ -449,3 +449,16 @@ def test_a_read_only_index_is_searched_not_called_damaged(tmp_path, docs):
     assert len(errors) == 2 and all("read-only" in e for e in errors), out.stderr
     assert "move it aside" not in out.stderr and "unexpected" not in out.stderr
     assert snapshot(index) == before
+
+
+def test_a_line_break_in_a_file_name_keeps_each_citation_on_one_line(fake_cli, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "line\nbreak.txt").write_text("The heron nests by the weir.\n")
+    assert run("ingest", str(folder)).exit_code == 0
+    rows = run("search", "heron nests weir", "--vimgrep", "-k", "1").stdout.splitlines()
+    assert len(rows) == 1 and rows[0].endswith(":1:1:The heron nests by the weir.")
+    listed = run("status", "--documents").stdout.splitlines()
+    assert "  notes/line⏎break.txt  1 chunks" in listed
+    data = json.loads(run("search", "heron nests weir", "--json", "-k", "1").stdout)
+    assert data["source"] == "notes/line\nbreak.txt"  # JSON keeps the name as it is
