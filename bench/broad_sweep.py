@@ -38,18 +38,16 @@ def main() -> None:
     questions = load_broad(QUESTIONS)
     for k in (4, 8, 12, 16):
         print(f"retrieval ceiling, top {k} passages: {ceiling(questions, index, embedder, k)}")
-    grid = {
-        "BROAD_K": (8, 12),
-        "LAMBDA": (0.5, 0.7),
-        "COVERAGE_WEIGHT": (0.3, 0.6),
-        "RELEVANCE_DROP": (0.25, 0.4),
-        "WORDS_ENOUGH": (100, 130),
+    grid = {  # what compose.broad and answer.ask read
+        "BROAD_K": (4, 8, 12),
+        "SPECIFICITY_WEIGHT": (0.0, 0.1, 0.2, 0.3),
+        "BROAD_DROP": (0.3, 0.5, 9.0),
     }
     for values in itertools.product(*grid.values()):
         setting = dict(zip(grid, values))
         answer.BROAD_K = setting["BROAD_K"]
-        for name in ("LAMBDA", "COVERAGE_WEIGHT", "RELEVANCE_DROP", "WORDS_ENOUGH"):
-            setattr(compose, name, setting[name])
+        compose.SPECIFICITY_WEIGHT = setting["SPECIFICITY_WEIGHT"]
+        compose.BROAD_DROP = setting["BROAD_DROP"]
         r = evaluate_broad(questions, index, embedder, llm="extractive")
         print(
             setting,

@@ -130,13 +130,13 @@ def leans_back(sentence: str) -> bool:
 
 
 def broad(
-    candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float = BROAD_DROP
+    candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float | None = None
 ) -> list:
     """The best sentence, the lead passage's sentences, then the other passages' best
     (those within `drop` of the best sentence's score), to `most` words."""
     pool = [c for c in candidates if complete(c.text)]
     first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
-    floor = max((c.score for c in pool), default=0.0) - drop
+    floor = max((c.score for c in pool), default=0.0) - (BROAD_DROP if drop is None else drop)
     rest = sorted(
         (c for c in pool if c.hit.id != lead and c.score >= floor and not leans_back(c.text)),
         key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),

@@ -5,6 +5,8 @@ from qa.documents import Skip, chunk_document, iter_files, make_splitter, read_d
 from qa.errors import UsageError
 from qa.text import sentences
 
+from .pdfs import pdf_bytes
+
 
 def test_date_header_is_parsed_and_kept_out_of_the_text():
     date, text, offset = split_date(" date 2021-12-07 President Putin travelled.")
@@ -98,34 +100,9 @@ def test_sentence_split_keeps_abbreviations_out_of_the_way():
     assert spans == ["Mr Putin went to Geneva.", "The outcome was poor!", "Was it?", "Yes."]
 
 
-def _minimal_pdf(text: str) -> bytes:
-    """A one-page PDF with `text`, written by hand (offsets computed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return out
-
-
 def test_pdf_text_is_extracted(tmp_path):
     f = tmp_path / "report.pdf"
-    f.write_bytes(_minimal_pdf("The budget grew by nine percent."))
+    f.write_bytes(pdf_bytes(["The budget grew by nine percent."]))
     assert "budget grew by nine percent" in read_document(f, tmp_path).text
 
 

@@ -27,19 +27,15 @@ _WRITE = re.compile(
 )
 
 
+def strace(log: Path, command: list[str]) -> list[str]:
+    """`command` traced for connections and file writes into `log`."""
+    calls = "trace=connect,openat,creat,mkdir,rename,unlink"
+    return ["strace", "-f", "-qq", "-e", calls, "-o", str(log), *command]
+
+
 def traced(args: list[str], env: dict, cwd: Path, log: Path, stdin: str | None = None) -> str:
     result = subprocess.run(
-        [
-            "strace",
-            "-f",
-            "-qq",
-            "-e",
-            "trace=connect,openat,creat,mkdir,rename,unlink",
-            "-o",
-            str(log),
-            QA,
-            *args,
-        ],
+        strace(log, [QA, *args]),
         env=env,
         cwd=cwd,
         input=stdin,
@@ -122,18 +118,7 @@ def test_the_check_catches_onnxruntime_telemetry(tmp_path):
     )
     env = {"PATH": os.environ["PATH"], "HOME": str(home)}
     subprocess.run(
-        [
-            "strace",
-            "-f",
-            "-qq",
-            "-e",
-            "trace=connect,openat,creat,mkdir,rename,unlink",
-            "-o",
-            str(log),
-            sys.executable,
-            "-c",
-            code,
-        ],
+        strace(log, [sys.executable, "-c", code]),
         env=env,
         check=True,
         capture_output=True,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .pdfs import pdf_bytes
 from .test_cli import QUESTION, assert_one_line_error, run
 
 
@@ -257,30 +258,12 @@ def test_an_invalid_date_header_is_text_not_a_date(fake_cli, tmp_path):
     }
 
 
-def damaged_pdf(text: str) -> bytes:
-    """A one-page PDF whose cross-reference offsets are wrong: pypdf reads it, warning."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out) + 7)  # wrong on purpose
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out) + 3  # wrong on purpose
-    out += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return out + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-
-
 def test_pdf_warnings_stay_off_stderr(fake_cli, tmp_path):
     folder = tmp_path / "pdfs"
     folder.mkdir()
-    (folder / "harbour.pdf").write_bytes(damaged_pdf("The harbour master is Ada Brown."))
+    (folder / "harbour.pdf").write_bytes(
+        pdf_bytes(["The harbour master is Ada Brown."], damaged=True)
+    )
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\n")
     result = run("ingest", str(folder), "--json")
     assert result.exit_code == 0, result.output

@@ -140,9 +140,6 @@ class Index:
             if not self.chroma_url:
                 forget_embedded_clients()
 
-    def transaction(self):
-        return self.catalog.atomic()
-
     # -- reads: each brings a replica up to date first --------------------------------------
     def sync(self) -> None:
         """Server mode: bring the replica up to date (once per Index)."""
@@ -269,9 +266,6 @@ class Index:
         with self.catalog.atomic():
             self.catalog.journal_clear()
         return len(orphans)
-
-    def get_chunk_ids_present(self, ids: Sequence[str]) -> list[str]:
-        return self.catalog.present(ids)
 
     def plan(self, doc, root: Path, vectors: list, sentence_vectors: list) -> DocumentPlan:
         old = set(self.catalog.chunk_ids(str(doc.path)))

@@ -46,9 +46,6 @@ class Vectors:
         )
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
 
-    def count(self) -> int:
-        return self.collection.count()
-
     def ids(self) -> set[str]:
         out: set[str] = set()
         while True:
