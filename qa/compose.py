@@ -20,6 +20,7 @@ from .text import stems
 
 # Measured on the broad development questions (bench/RESULTS.md, bench/broad_sweep.py).
 SPECIFICITY_WEIGHT = 0.2  # names and numbers a sentence adds, against relevance alone
+CUE_WEIGHT = 0.2  # a sentence that reads as the kind of answer asked for (`cues`)
 NEAR_DUPLICATE = 0.9  # cosine above which a sentence says again what is picked
 LAMBDA = 0.7  # summaries: centrality against redundancy
 COVERAGE_WEIGHT = 0.3  # the question's words a sentence adds to what is picked
@@ -133,19 +134,26 @@ def broad(
     candidates: Sequence, lead: str, question: str, most: int = WORDS_MAX, drop: float | None = None
 ) -> list:
     """The best sentence, the lead passage's sentences, then the other passages' best
-    (those within `drop` of the best sentence's score), to `most` words."""
+    (those within `drop` of the best sentence's value), to `most` words. A sentence's
+    value is its score, plus CUE_WEIGHT when it reads as what the question asks for
+    (a cause for "why", a decision for "what came out of"; `cues`)."""
+    asks_for = cues(question)
+
+    def value(c) -> float:
+        return c.score + (CUE_WEIGHT if any(p.search(c.text) for p in asks_for) else 0.0)
+
     pool = [c for c in candidates if complete(c.text)]
     first = sorted((c for c in pool if c.hit.id == lead), key=lambda c: c.start)
-    floor = max((c.score for c in pool), default=0.0) - (BROAD_DROP if drop is None else drop)
+    floor = max((value(c) for c in pool), default=0.0) - (BROAD_DROP if drop is None else drop)
     rest = sorted(
-        (c for c in pool if c.hit.id != lead and c.score >= floor and not leans_back(c.text)),
-        key=lambda c: c.score + SPECIFICITY_WEIGHT * specificity(c.text, question),
+        (c for c in pool if c.hit.id != lead and value(c) >= floor and not leans_back(c.text)),
+        key=lambda c: value(c) + SPECIFICITY_WEIGHT * specificity(c.text, question),
         reverse=True,
     )
     # The single best sentence is always in, even outside the lead passage: a generic
     # passage ranked first ("In education, teachers facilitate…") must not crowd out the
     # sentence that answers ("In Germany, teachers are…"); same coverage measured.
-    best = max(pool, key=lambda c: c.score, default=None)
+    best = max(pool, key=value, default=None)
     chosen: list = []
     total = 0
     for c in ([best] if best else []) + [c for c in first + rest if c is not best]:
@@ -157,6 +165,47 @@ def broad(
         chosen.append(c)
         total += n
     return chosen
+
+
+# What a sentence that answers a kind of broad question tends to say: a "why" question
+# is answered by causes ("because", "in response to"), "what came out of" by decisions
+# ("signed", "agreed"), "how did X respond" by measures, "effects" by changes, a history
+# by dates. (Cue phrases of this kind are the classic signal for non-factoid answers;
+# the lists were written from those kinds, not from the development questions' facts.)
+_CUES = [
+    (
+        r"\b(?:why|causes?|caused|reasons?|led\s+to|because)\b",
+        r"\b(?:because|due\s+to|caus\w*|led\s+to|lead\s+to|in\s+response|as\s+a\s+result|"
+        r"result\w*|owing\s+to|trigger\w*|reason\w*|since|prompt\w*|so\s+that|"
+        r"in\s+order\s+to|sparked|fuel\w*)\b",
+    ),
+    (
+        r"\b(?:outcomes?|came\s+out|results?|agree\w*|achiev\w*|accomplish\w*|decid\w*)\b",
+        r"\b(?:sign\w*|agree\w*|deal|treaty|accord|finali[sz]\w*|decid\w*|decision|"
+        r"announc\w*|launch\w*|achiev\w*|succe\w*|establish\w*|first|milestones?)\b",
+    ),
+    (
+        r"\b(?:respond\w*|response|react\w*|deal\s+with|handle\w*|tackle\w*)\b",
+        r"\b(?:introduc\w*|pass\w*|creat\w*|establish\w*|impos\w*|order\w*|enact\w*|"
+        r"measures?|act|law|polic\w*|program\w*|ban\w*|limit\w*|rationing|controls?|"
+        r"redesign\w*|respond\w*|response)\b",
+    ),
+    (
+        r"\b(?:effects?|impacts?|consequences?|affect\w*|hit)\b",
+        r"\b(?:effect\w*|impact\w*|led\s+to|result\w*|caus\w*|increas\w*|decreas\w*|"
+        r"ris\w*|rose|fell|fall|grew|declin\w*|suffer\w*|shortage\w*|affect\w*)\b",
+    ),
+    (
+        r"\b(?:history|founded|founding|origins?|evolv\w*|develop\w*|went\s+from)\b",
+        r"\b(?:1\d{3}|20\d{2})\b|\b\d{1,2}(?:st|nd|rd|th)[\s-]century\b",
+    ),
+]
+_CUE_PATTERNS = [(re.compile(q, re.I), re.compile(a, re.I)) for q, a in _CUES]
+
+
+def cues(question: str) -> list[re.Pattern]:
+    """The patterns of sentences that answer what `question` asks for (none for most)."""
+    return [answer for asked, answer in _CUE_PATTERNS if asked.search(question)]
 
 
 def reading_order(chosen: Sequence, passage_rank: dict[str, int]) -> list:

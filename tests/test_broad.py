@@ -343,3 +343,68 @@ def test_a_sentence_that_leans_on_the_one_before_is_not_used_alone():
     assert leans_back("“It was a success,” he said.")
     assert not leans_back("That the two sides signed an agreement shows their ties are robust.")
     assert not leans_back("Thousands attended the summit.")
+
+
+# -- what the documents never mention ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, missing",
+    [
+        ("who flew on Apollo 14 and where did they land?", "Apollo 14"),
+        ("how much did tickets for the summit cost?", "tickets"),
+        ("how much did a gallon of petrol cost in Delhi?", "gallon"),
+        ("what did Putin and Modi say about the Ukrainian border?", "Ukrainian"),
+    ],
+)
+def test_a_question_about_something_never_mentioned_is_declined_naming_it(
+    index, embedder, question, missing
+):
+    answer = ask(question, index, embedder, "extractive", min_score=0.0)
+    assert answer.abstained and answer.sources == []
+    assert answer.answer == f'I couldn\'t find "{missing}" in the indexed documents.'
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many assault rifles will be made?",  # the counted thing is in the passage
+        "how many years will the agreement on military-technical cooperation last?",  # a measure
+        "what did Putin and Modi agree on defence?",  # every name is in the passages
+    ],
+)
+def test_questions_about_what_is_mentioned_are_answered(index, embedder, question):
+    assert not ask(question, index, embedder, "extractive", min_score=0.0).abstained
+
+
+def test_a_numbered_name_is_looked_up_in_the_whole_index(index):
+    from qa.checks import unmentioned
+
+    # "Super Bowl 50" need not be in the passages retrieved, only somewhere in the index.
+    asked: list[str] = []
+    assert unmentioned("who won Super Bowl 50?", [], lambda p: asked.append(p) or True, False) is None
+    assert asked == ["Bowl 50"]
+    assert index.mentions("Modi") and index.mentions("assault rifles")
+    assert not index.mentions("rifles assault") and not index.mentions("Apollo 14")
+    # Years, scores and dates are not numbered names.
+    never = lambda p: False  # noqa: E731
+    for question in ("what happened in 1973?", "who won 24-10 in October 2015?", "page 3?"):
+        assert unmentioned(question, ["text"], never, False) is None
+
+
+def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
+    from qa.compose import broad, cues
+
+    class C:
+        def __init__(self, text, score, hit, start=0):
+            self.text, self.score, self.start, self.vector = text, score, start, None
+            self.hit = type("Hit", (), {"id": hit})()
+
+    topical = C("The summit was held in New Delhi in December.", 0.80, "a")
+    cause = C("Prices rose because the supply of oil was cut off.", 0.65, "b")
+    other = C("The delegates toured the city and visited a museum.", 0.70, "c")
+    assert cues("why did prices rise?") and not cues("who attended the summit?")
+    chosen = broad([topical, other, cause], "a", "why did prices rise?", most=20)
+    assert chosen == [cause, topical]  # the cause in, not the more similar sentence
+    chosen = broad([topical, other, cause], "a", "what happened at the summit?", most=20)
+    assert chosen == [topical, other]

@@ -216,6 +216,10 @@ class Index:
         """BM25 over the chunk texts: (chunk id, score), best first; higher is better."""
         return self._read().lexical(terms, n, paths)
 
+    def mentions(self, phrase: str, paths: list[str] | None = None) -> bool:
+        """Whether any chunk (of `paths`, if given) holds `phrase`, its words in a row."""
+        return self._read().mentions(phrase, paths)
+
     def dense_query(self, embedding, n: int, paths: list[str] | None = None):
         """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
         if paths is not None and not paths:

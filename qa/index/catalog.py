@@ -305,6 +305,19 @@ class Catalog:
         args.append(n)
         return [(r[0], r[1]) for r in self.db.execute(sql, args)]
 
+    def mentions(self, phrase: str, paths: list[str] | None = None) -> bool:
+        """Whether any chunk holds `phrase`, its words in a row (case-insensitive)."""
+        quoted = '"' + phrase.replace('"', " ") + '"'
+        sql = (
+            "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ?"
+        )
+        args: list = [quoted]
+        if paths is not None:
+            sql += f" AND c.path IN ({','.join('?' * len(paths))})"
+            args += paths
+        return self.db.execute(sql + " LIMIT 1", args).fetchone() is not None
+
     # -- writes (inside atomic()) ---------------------------------------------------------------
     def put_document(self, row: DocumentRow, chunks: list, sentence_blobs: list) -> None:
         """Replace a document's manifest row, chunks and sentences. `chunks` are
