@@ -20,7 +20,6 @@ from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .result import (  # noqa: F401 - NOT_FOUND, Answer and Source: where callers found them
     NOT_FOUND,
-    not_found,
     Answer,
     Evidence,
     Source,
@@ -29,6 +28,7 @@ from .result import (  # noqa: F401 - NOT_FOUND, Answer and Source: where caller
     clean_reply,
     flat,
     generate,
+    not_found,
     number,
 )
 from .retrieval import Filters, Hit, search

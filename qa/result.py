@@ -20,7 +20,7 @@ NOT_FOUND = "I couldn't find that in the indexed documents."
 
 def not_found(term: str) -> str:
     """The answer when the documents never mention a thing the question names."""
-    return f"I couldn't find \"{term}\" in the indexed documents."
+    return f'I couldn\'t find "{term}" in the indexed documents.'
 
 
 @dataclass

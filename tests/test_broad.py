@@ -382,7 +382,9 @@ def test_a_numbered_name_is_looked_up_in_the_whole_index(index):
 
     # "Super Bowl 50" need not be in the passages retrieved, only somewhere in the index.
     asked: list[str] = []
-    assert unmentioned("who won Super Bowl 50?", [], lambda p: asked.append(p) or True, False) is None
+    assert (
+        unmentioned("who won Super Bowl 50?", [], lambda p: asked.append(p) or True, False) is None
+    )
     assert asked == ["Bowl 50"]
     assert index.mentions("Modi") and index.mentions("assault rifles")
     assert not index.mentions("rifles assault") and not index.mentions("Apollo 14")
