@@ -79,6 +79,14 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 # a word (with inner hyphens or apostrophes), or one character of punctuation.
 TOKEN = re.compile(rf"{NUMERAL}|\w[\w'’-]*\w|\w|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n{2,}")
+# A full stop that ends an abbreviation rather than a sentence: initials ("U.S.", "J."),
+# titles and the like ("Mr.", "Dr.", "St.", "No."). A sentence that does end with one is
+# joined to the next: two sentences shown together read better than one cut in two.
+_ABBREVIATION = re.compile(
+    r"(?:(?<![\w.])(?:[A-Z]\.)+|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Gen|Col|Lt|Capt|Sgt|Rev|Hon|"
+    r"Gov|Sen|Rep|Pres|No|Nos|Vol|vs|e\.g|i\.e|approx|cf|ca|Fig|Jan|Feb|Mar|Apr|Aug|Sept?|"
+    r"Oct|Nov|Dec)\.)$"
+)
 
 
 def words(text: str) -> list[str]:
@@ -118,6 +126,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENTENCE_END.finditer(text):
         end = m.start()
+        if _ABBREVIATION.search(text, max(start, end - 12), end):
+            continue  # "the U.S. President", "Mr. Putin": not the end of a sentence
         if text[start:end].strip():
             spans.append((start, end))
         start = m.end()

@@ -100,6 +100,19 @@ def test_sentence_split_keeps_abbreviations_out_of_the_way():
     assert spans == ["Mr Putin went to Geneva.", "The outcome was poor!", "Was it?", "Yes."]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A talk between U.S. President Joe Biden and Mr. Putin took place.",
+        "J. R. R. Tolkien wrote it in Oxford.",
+        "Dr. Singh met Gen. Rawat on Dec. 6 at No. 10 Downing Street.",
+    ],
+)
+def test_a_full_stop_after_initials_or_a_title_does_not_end_a_sentence(text):
+    # An answer made of the first piece ("…between U.S.") would read as nonsense.
+    assert [text[s:e] for s, e in sentences(text + " Then it ended.")] == [text, "Then it ended."]
+
+
 def test_pdf_text_is_extracted(tmp_path):
     f = tmp_path / "report.pdf"
     f.write_bytes(pdf_bytes(["The budget grew by nine percent."]))
