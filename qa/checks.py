@@ -118,10 +118,13 @@ def unmentioned(question: str, passages: list[str], mentions, broad: bool) -> st
         name, number = m.groups()
         if name.lower() not in STOPWORDS | _NOT_NAMES and not mentions(f"{name} {number}"):
             return m.group(0)
+    how_much = None if broad else _HOW_MUCH.search(question)
+    if not (how_much or broad):
+        return None
     held = {stem(w) for w in re.findall(r"\w+", " ".join(passages).lower())}
-    if (m := _HOW_MUCH.search(question)) and not broad:
+    if how_much:
         asked = []
-        for w in re.findall(r"[^\W\d_][\w'’]*", m.group(1).lower()):
+        for w in re.findall(r"[^\W\d_][\w'’]*", how_much.group(1).lower()):
             if w in STOPWORDS or (asked and w.endswith("ed")):
                 break
             asked.append(w)
