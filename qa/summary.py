@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .checks import is_instruction, supported
+from .checks import is_instruction, supported, without_instructions
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
 from .index import Index
@@ -170,7 +170,9 @@ def _parts(chunks: list[Hit]) -> list[Hit]:
             start=group[0].start,
             end=group[-1].end,
             date=group[0].date,
-            text="\n".join(h.text for h in group),
+            # what a model reads of it: the document's sentences that address an
+            # assistant are left out (also as support for what it writes)
+            text=without_instructions("\n".join(h.text for h in group)),
             score=0.0,
             location=group[0].location,
         )

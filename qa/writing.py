@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .checks import MODEL_DECLINES, adds_to, is_instruction, supported
+from .checks import MODEL_DECLINES, adds_to, is_instruction, supported, without_instructions
 from .prompts import load_prompt
 from .result import NOT_FOUND, Answer, Evidence, generate, renumber
 from .retrieval import Hit
@@ -16,14 +16,14 @@ from .text import sentences as sentence_spans
 
 
 def passage_text(hit: Hit) -> str:
-    """A passage as a model sees it: whole, without sentences that address the model."""
-    return (
-        " ".join(
-            hit.text[m.start : m.end].strip()
-            for m in hit.sentences
-            if not is_instruction(hit.text[m.start : m.end])
-        )
-        or hit.text
+    """A passage as a model sees it: whole, without sentences that address the model
+    (a passage of nothing else is empty: never shown whole)."""
+    if not hit.sentences:
+        return without_instructions(hit.text)
+    return " ".join(
+        hit.text[m.start : m.end].strip()
+        for m in hit.sentences
+        if not is_instruction(hit.text[m.start : m.end])
     )
 
 
