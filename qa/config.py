@@ -145,15 +145,22 @@ def read_config() -> dict[str, str]:
             data = tomllib.load(f)
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read the settings file {path} ({exc})") from None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        said = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise UsageError(f"cannot read the settings file {path} ({said})") from None
     unknown = sorted(set(data) - set(CONFIG_KEYS))
     if unknown:
         raise UsageError(
             f"the settings file {path} has unknown keys: {', '.join(unknown)} "
             f"(known: {', '.join(CONFIG_KEYS)})"
         )
-    return {k: str(v) for k, v in data.items()}
+    wrong = sorted(k for k, v in data.items() if not isinstance(v, str) or not v.strip())
+    if wrong:
+        raise UsageError(
+            f"the settings file {path} gives {', '.join(wrong)} a value that is not a "
+            f'non-empty string; edit it to read {wrong[0]} = "…"'
+        )
+    return dict(data)
 
 
 def write_config(values: dict[str, str]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -93,25 +94,26 @@ def decode(data: bytes) -> str:
 
 def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Extracted, bytes]:
     """The text of a file (with where each part of it came from) and its raw bytes;
-    raises Skip with the reason otherwise."""
-    try:
-        size = path.stat().st_size
-        if size > max_file_mb * 1024 * 1024:
-            raise Skip(f"larger than {max_file_mb:g} MB")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise Skip(f"unreadable ({exc.strerror or exc})") from exc
+    raises Skip with the reason otherwise.
+
+    Limits measure what is read, not what a file claims: only regular files are opened
+    (a link to /dev/zero or a FIFO is skipped), at most `max_file_mb` is read, and an
+    Office or ePub file is refused when its members would expand past that size."""
+    limit = int(max_file_mb * 1024 * 1024)
+    data = read_capped(path, limit, max_file_mb)
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if suffix in OLD_OFFICE:
         raise Skip(f"old binary Office format ({suffix}): save it as {suffix}x to index it")
     if reader:
+        if reader in ZIP_READERS:
+            check_archive(data, limit, max_file_mb)
         try:
             out = _read(reader, path, data)
         except Skip:
             raise
         except Exception as exc:  # a damaged file of a known format
-            raise Skip(f"unreadable {suffix[1:]} file ({type(exc).__name__})") from exc
+            raise Skip(f"unreadable {suffix[1:]} file ({_reason(exc)})") from exc
     elif b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Skip("binary file")
     elif suffix in TEXT_SUFFIXES or _looks_textual(data):
@@ -123,10 +125,64 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Ext
     return out, data
 
 
+def read_capped(path: Path, limit: int, max_file_mb: float) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, read with that cap (a file
+    that grows while read, or lies about its size, is still stopped there)."""
+    import stat
+
+    try:
+        st = path.stat()  # follows a symlink: what would be read
+        if not stat.S_ISREG(st.st_mode):
+            kind = (
+                "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file"
+            )  # fmt: skip
+            raise Skip(f"not a regular file ({kind})")
+        if st.st_size > limit:
+            raise Skip(f"larger than {max_file_mb:g} MB")
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise Skip(f"unreadable ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise Skip(f"larger than {max_file_mb:g} MB")
+    return data
+
+
+# Formats that are zip archives: their members are checked before anything is extracted.
+ZIP_READERS = {"docx", "pptx", "xlsx", "epub", "odt"}
+MAX_ARCHIVE_MEMBERS = 10_000
+
+
+def check_archive(data: bytes, limit: int, max_file_mb: float) -> None:
+    """Refuse an archive whose members would expand past `limit` bytes in all (a zip
+    bomb: a few MB that unpack to gigabytes), or that holds implausibly many members.
+    Python's zipfile never reads a member past the size its header declares."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise Skip(f"unreadable archive ({_reason(exc)})") from exc
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise Skip(f"an archive of {len(members):,} parts (at most {MAX_ARCHIVE_MEMBERS:,})")
+    expanded = sum(m.file_size for m in members)
+    if expanded > limit:
+        raise Skip(
+            f"expands to {expanded / 1024 / 1024:,.0f} MB uncompressed, "
+            f"larger than {max_file_mb:g} MB (--max-file-mb)"
+        )
+
+
+def _reason(exc: Exception) -> str:
+    """An exception as a short reason: its class, and its message when it has one."""
+    said = " ".join(str(exc).split())[:80]
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
 def _read(reader: str, path: Path, data: bytes) -> Extracted:
-    if reader == "pdf":
-        return formats.pdf(path)
-    if reader in ("docx", "pptx", "xlsx", "epub", "odt"):
+    if reader in ZIP_READERS or reader == "pdf":
         return getattr(formats, reader)(data)
     text = decode(data)
     if reader == "csv":

@@ -21,6 +21,10 @@ class IndexFolderRefused(UsageError):
     """The index folder holds the user's own files, or overlaps a folder being ingested."""
 
 
+class SourcesMissing(QAError):
+    """Documents come from folders that are missing now (an unmounted drive)."""
+
+
 class EmptyIndex(QAError):
     """The index holds no documents yet."""
 
@@ -51,3 +55,38 @@ class LLMUnavailable(QAError):
 
 class ServerUnavailable(QAError):
     """The Chroma server cannot be reached."""
+
+
+class DiskFull(QAError):
+    """The disk holding the index (or the cache) has no space left."""
+
+
+def from_environment(exc: BaseException) -> QAError | None:
+    """A failure of the machine rather than of qa, as an error the user can act on: a
+    full disk, a damaged SQLite file, a Chroma server that stopped answering. None when
+    `exc` is none of these (a bug, reported as one)."""
+    import errno
+    import sqlite3
+
+    said = " ".join(str(exc).split())
+    names = {c.__name__ for c in type(exc).__mro__}
+    if (
+        (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+        or "database or disk is full" in said
+        or "No space left" in said
+    ):
+        return DiskFull(
+            "no space left on the device holding the index; free some space and run the "
+            "command again (what was indexed before is kept)"
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return IndexDamaged(
+            f"the index is damaged ({said[:120]}); rebuild it from your files with "
+            f"`qa reindex`, or move the index folder aside and run `qa ingest` again"
+        )
+    if names & {"ConnectError", "RemoteProtocolError", "ReadError", "ConnectTimeout"}:
+        return ServerUnavailable(
+            f"a server stopped answering ({type(exc).__name__}: {said[:120]}); nothing "
+            f"written is lost: run the command again once it is back"
+        )
+    return None

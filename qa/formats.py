@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 def cite(source: str, location: dict | None, chunk: int | None = None) -> str:
@@ -155,9 +154,38 @@ _BLOCK = {
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
+# The HTML parser's time grows with the square of the nesting depth (20,000 nested
+# <div>s: 4 s; 200,000: many minutes). Real pages nest tens of levels deep.
+MAX_HTML_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+# Elements that never hold others open: void ones, and ones the parser closes itself.
+_FLAT = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "option", "tr", "td", "th", "thead",
+    "tbody", "tfoot", "colgroup", "rp", "rt", "optgroup", "html", "head", "body",
+}  # fmt: skip
+
+
+def html_depth(source: str, limit: int = MAX_HTML_DEPTH) -> int:
+    """How deep the elements of `source` nest, counted up to just past `limit`."""
+    depth = deepest = 0
+    for m in _TAG.finditer(source):
+        closing, name, self_closing = m.groups()
+        if self_closing or name.lower() in _FLAT:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
+    return deepest
+
+
 def html(source: str) -> Extracted:
     from selectolax.lexbor import LexborHTMLParser
 
+    if html_depth(source) > MAX_HTML_DEPTH:
+        raise Skip(f"HTML nested more than {MAX_HTML_DEPTH:,} elements deep (damaged or hostile)")
     tree = LexborHTMLParser(source)
     for node in tree.css("script, style, noscript, template, head, svg"):
         node.decompose()
@@ -186,7 +214,7 @@ def html(source: str) -> Extracted:
 
 
 # -- PDF (pypdf) -----------------------------------------------------------------------------------
-def pdf(path: Path) -> Extracted:
+def pdf(data: bytes) -> Extracted:
     import logging
     import warnings
 
@@ -200,7 +228,7 @@ def pdf(path: Path) -> Extracted:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = PdfReader(str(path))
+            reader = PdfReader(io.BytesIO(data))
             for n, page in enumerate(reader.pages, 1):
                 text = (page.extract_text() or "").strip()
                 if not text:
@@ -271,6 +299,10 @@ def xlsx(data: bytes) -> Extracted:
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     b = _Builder()
     for sheet in book.worksheets:
+        # Read-only mode trusts the size a sheet declares (`<dimension ref="A1"/>`), which
+        # some writers leave stale: every row is read instead, as Excel does.
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         rows = [
             (n, ["" if v is None else str(v) for v in row])
             for n, row in enumerate(sheet.iter_rows(values_only=True), 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from .documents import (
     make_splitter,
     read_document,
 )
-from .errors import IndexFolderRefused, PathNotFound, UsageError
+from .errors import IndexFolderRefused, PathNotFound, SourcesMissing, UsageError
 from .index import KEPT_ENTRIES, Index, embedding_settings
 
 EMBED_BATCH = 256  # chunks embedded and written together, across documents
@@ -112,6 +113,10 @@ def ingest(
     """Make the index match `paths`: new and changed files are embedded, unchanged ones
     skipped, and (with `prune`) documents of files deleted from an ingested folder removed.
     `chunk` defaults to the settings the index was built with."""
+    import math
+
+    if not (math.isfinite(max_file_mb) and max_file_mb > 0):
+        raise UsageError(f"--max-file-mb must be a positive number of MB (got {max_file_mb:g})")
     started = time.perf_counter()
     roots = []
     for p in paths:
@@ -158,9 +163,9 @@ class _Sync:
         """The files' real paths, all seen (for pruning)."""
         index, report = self.index, self.report
         forgotten = index.forgotten()
-        named = {str(r) for r in roots if not r.is_dir()}  # a file named again is wanted again
-        index.set_forgotten(forgotten & named, forgotten=False)
-        forgotten -= named
+        back = wanted_again(roots, forgotten)
+        index.set_forgotten(back, forgotten=False)
+        forgotten -= back
         sources = Sources(index.documents())
         files = [(f, root) for root in roots for f in iter_files(root)]
         report.files = len(files)
@@ -174,7 +179,13 @@ class _Sync:
                     continue
                 seen.add(key)
                 if key in forgotten:
-                    raise Skip("forgotten (qa forget); ingest the file itself to index it again")
+                    if index.document(key):  # a `qa forget` killed before it removed it
+                        report.chunks_removed += index.remove_document(key)
+                        report.removed += 1
+                    raise Skip(
+                        "forgotten (qa forget); ingest the file, or the folder you forgot, "
+                        "by name to index it again"
+                    )
                 known = index.document(key)
                 doc = read_document(path, root, self.max_file_mb)
             except Skip as why:
@@ -239,19 +250,38 @@ def reindex(
     documents = index.documents()
     forgotten = index.forgotten()
     roots = sorted({Path(d["root"]) for d in documents})
-    missing = [r for r in roots if not r.exists()]
-    present = [r for r in roots if r.exists()]
-    check_overlap(present, index.directory)
+    gone = [r for r in roots if not r.exists()]
+    # A file ingested by name and since deleted (its folder is still there) is dropped;
+    # a folder that is gone, or a file whose folder is gone, may only be unmounted.
+    deleted = [
+        r
+        for r in gone
+        if r.parent.is_dir() and all(d["path"] == str(r) for d in documents if d["root"] == str(r))
+    ]
+    missing = [r for r in gone if r not in deleted]
+    roots = [r for r in roots if r not in deleted]
+    if missing:  # an unmounted drive or a renamed folder: rebuilding would drop its documents
+        held = sum(Path(d["root"]) in missing for d in documents)
+        names = ", ".join(map(str, missing[:3])) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
+        raise SourcesMissing(
+            f"{held} indexed document(s) come from folders that are missing now ({names}); "
+            f"nothing was changed. Reconnect them and run `qa reindex` again, or drop "
+            f"their documents first with `qa forget {missing[0]}`"
+        )
+    check_overlap(roots, index.directory)
     lock = index.write_lock(lock_timeout)
     try:
         target = index.directory.resolve()  # a symlinked index keeps its link
+        remove_leftovers(target)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.reindex-", dir=target.parent))
         try:
             fresh = Index(staging)
             fresh.record_settings(index_settings(embedder, chunk))
             fresh.set_forgotten(forgotten)
             report = ingest(
-                present, fresh, embedder, chunk, progress=progress, lock_timeout=lock_timeout
+                roots, fresh, embedder, chunk, progress=progress, lock_timeout=lock_timeout
             )
             fresh.close()
             index.close()
@@ -267,17 +297,46 @@ def reindex(
         shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
-    report.skipped_files += [{"path": str(r), "reason": "no longer exists"} for r in missing]
-    report.skipped += len(missing)
+    report.skipped_files += [{"path": str(r), "reason": "no longer exists"} for r in deleted]
+    report.skipped += len(deleted)
     return report
 
 
+def remove_leftovers(target: Path) -> None:
+    """Staging folders a killed reindex of `target` left beside it. Only folders named as
+    reindex names them and holding nothing but index files are removed; an old copy set
+    aside (`.NAME.old-*`) is removed only while `target` itself is in place."""
+    import shutil
+
+    from .index import OWNED_ENTRIES
+
+    patterns = [f".{target.name}.reindex-*"] + (
+        [f".{target.name}.old-*"] if target.is_dir() else []
+    )
+    for pattern in patterns:
+        for folder in target.parent.glob(pattern):
+            inside = (
+                folder / target.name if folder.name.startswith(f".{target.name}.old-") else folder
+            )
+            entries = {e.name for e in inside.iterdir()} if inside.is_dir() else set()
+            if (
+                folder.is_dir()
+                and not folder.is_symlink()
+                and entries <= OWNED_ENTRIES | KEPT_ENTRIES
+            ):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def forget(paths: Sequence[str], index: Index, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
-    """Remove the documents at these paths (files, or every document under a folder)."""
+    """Remove the documents at these paths (files, or every document under a folder).
+
+    Every path is checked before anything is removed: one that names no document
+    changes nothing. The paths are recorded as forgotten before their documents are
+    removed, so a run killed halfway is finished by the next ingest, never undone."""
     lock = index.write_lock(lock_timeout)
     try:
-        removed = []
         docs = index.documents()
+        plans = []
         for p in paths:
             target = Path(p).resolve()
             # A path on disk names files; otherwise the argument may be a source name.
@@ -288,15 +347,42 @@ def forget(paths: Sequence[str], index: Index, lock_timeout: float = LOCK_TIMEOU
                 or _is_under(Path(d["path"]), target)
                 or (d["source"] == p and not Path(p).exists())
             ]
-            if not matches:
-                raise PathNotFound(f"no indexed document at {p}")
+            plans.append((p, target, matches))
+        missing = [p for p, _, matches in plans if not matches]
+        if missing:
+            raise PathNotFound(f"no indexed document at {', '.join(missing)}; nothing was removed")
+        removed: list[str] = []
+        for _, target, matches in plans:
+            marks = [d["path"] for d in matches]
+            if target.is_dir():
+                marks.append(folder_mark(target))  # ingesting this folder by name undoes it
+            index.set_forgotten(marks)
             for d in matches:
-                index.remove_document(d["path"])
-                removed.append(d["source"])
-            index.set_forgotten(d["path"] for d in matches)
+                if d["source"] not in removed:
+                    index.remove_document(d["path"])
+                    removed.append(d["source"])
         return removed
     finally:
         lock.release()
+
+
+def folder_mark(folder: Path) -> str:
+    """How a forgotten folder is recorded beside its forgotten files: with a final '/'."""
+    return str(folder).rstrip(os.sep) + os.sep
+
+
+def wanted_again(roots: Sequence[Path], forgotten: set[str]) -> set[str]:
+    """The forgotten paths that ingesting `roots` brings back: a file named again, and
+    everything under a named folder that was forgotten as a whole (or lies inside one).
+    Ingesting the folder around a forgotten file or folder keeps it out."""
+    folders = [Path(f) for f in forgotten if f.endswith(os.sep)]
+    back: set[str] = set()
+    for root in roots:
+        if not root.is_dir():
+            back |= {str(root)} & forgotten
+        elif any(root == f or _is_under(root, f) for f in folders):
+            back |= {f for f in forgotten if _is_under(Path(f), root)}
+    return back
 
 
 class Sources:

@@ -11,6 +11,8 @@ from .errors import LLMUnavailable, ModelNotFound, UsageError
 
 LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 OLLAMA_DEFAULT_URL = "http://localhost:11434"
+OPENAI_API_HOST = "api.openai.com"
+DEFAULT_LLM_TIMEOUT = 60.0  # seconds a server may take to answer (--timeout, QA_LLM_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class LLMSpec:
     backend: str  # local | extractive | ollama | openai
     model: str | None = None
     base_url: str | None = None
+    timeout: float = DEFAULT_LLM_TIMEOUT
 
     @property
     def name(self) -> str:
@@ -40,12 +43,18 @@ class LLMSpec:
         return self.capabilities.writes
 
     @classmethod
-    def parse(cls, text: str, base_url: str | None = None) -> LLMSpec:
+    def parse(cls, text: str, base_url: str | None = None, timeout: float | None = None) -> LLMSpec:
+        import math
+
+        if timeout is None:
+            timeout = DEFAULT_LLM_TIMEOUT
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise UsageError(f"--timeout must be a positive number of seconds (got {timeout:g})")
         backend, _, model = text.strip().partition(":")
         if backend in ("local", "extractive") and not model:
-            return cls(backend, None, None)
+            return cls(backend, None, None, timeout)
         if backend == "local":
-            return cls(backend, model, None)  # local:PATH.gguf
+            return cls(backend, model, None, timeout)  # local:PATH.gguf
         if backend in ("ollama", "openai") and model:
             url = base_url or (
                 os.environ.get("OLLAMA_HOST", OLLAMA_DEFAULT_URL)
@@ -54,10 +63,36 @@ class LLMSpec:
             )
             if backend == "ollama" and url and "://" not in url:
                 url = f"http://{url}"
-            return cls(backend, model, url)
+            return cls(backend, model, url, timeout)
         raise UsageError(
             f"unknown --llm {text!r}; use local, extractive, ollama:MODEL or openai:MODEL"
         )
+
+
+def api_key(base_url: str | None) -> str | None:
+    """The key an OpenAI-compatible server gets. OPENAI_API_KEY goes only to the OpenAI
+    API or to the OPENAI_BASE_URL set beside it; any other server gets QA_LLM_API_KEY, so
+    pointing --base-url at a server never hands it your OpenAI key."""
+    from urllib.parse import urlparse
+
+    if os.environ.get("QA_LLM_API_KEY"):
+        return os.environ["QA_LLM_API_KEY"]
+    host = urlparse(base_url).hostname if base_url else OPENAI_API_HOST
+    paired = base_url and base_url == os.environ.get("OPENAI_BASE_URL")
+    if host == OPENAI_API_HOST or paired:
+        return os.environ.get("OPENAI_API_KEY")
+    return None
+
+
+def redact(text: str) -> str:
+    """A message with any API key in it (an error body echoing a header) hidden."""
+    import re
+
+    for name in ("OPENAI_API_KEY", "QA_LLM_API_KEY"):
+        key = os.environ.get(name)
+        if key and len(key) >= 4:
+            text = text.replace(key, "***")
+    return re.sub(r"(?i)(bearer\s+|api[-_ ]?key[\"'=:\s]+)[\w.\-]{8,}", r"\1***", text)
 
 
 def local_model_path(explicit: str | None = None) -> Path:
@@ -93,13 +128,18 @@ def _local(spec: LLMSpec):
 def _ollama(spec: LLMSpec):
     from langchain_ollama import ChatOllama
 
-    return ChatOllama(model=spec.model, base_url=spec.base_url, temperature=0)
+    return ChatOllama(
+        model=spec.model,
+        base_url=spec.base_url,
+        temperature=0,
+        client_kwargs={"timeout": spec.timeout},
+    )
 
 
 def _openai(spec: LLMSpec):
     from langchain_openai import ChatOpenAI
 
-    key = os.environ.get("OPENAI_API_KEY")
+    key = api_key(spec.base_url)
     if not key and not spec.base_url:
         raise UsageError("openai: needs OPENAI_API_KEY, or --base-url for a local server")
     return ChatOpenAI(
@@ -108,7 +148,7 @@ def _openai(spec: LLMSpec):
         api_key=key or "not-needed",
         temperature=0,
         max_retries=0,
-        timeout=120,
+        timeout=spec.timeout,
     )
 
 
@@ -137,13 +177,18 @@ def make_chat_model(spec: LLMSpec):
 
 
 def connection_error(spec: LLMSpec, exc: Exception) -> LLMUnavailable:
-    """One line naming the server, for any failure talking to it."""
+    """One line naming the server, for any failure talking to it (never an API key)."""
     where = spec.base_url or ("the OpenAI API" if spec.backend == "openai" else spec.name)
     names = {c.__name__ for c in type(exc).__mro__}
-    if names & {"ConnectError", "APIConnectionError", "ConnectionError", "APITimeoutError"}:
+    if names & {"APITimeoutError", "TimeoutException", "ReadTimeout", "TimeoutError"}:
+        return LLMUnavailable(
+            f"the LLM server at {where} did not answer within {spec.timeout:g}s; "
+            f"check it, or wait longer with --timeout (QA_LLM_TIMEOUT)"
+        )
+    if names & {"ConnectError", "APIConnectionError", "ConnectionError"}:
         return LLMUnavailable(f"cannot reach the LLM server at {where}")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return LLMUnavailable(f"the LLM at {where} failed: {first[:200]}")
+    return LLMUnavailable(f"the LLM at {where} failed: {redact(first)[:200]}")
 
 
 def available_models(base_url: str | None = None, timeout: float = 2.0) -> list[dict]:
@@ -174,7 +219,7 @@ def available_models(base_url: str | None = None, timeout: float = 2.0) -> list[
     except (OSError, ValueError, KeyError):
         rows.append(_row("ollama:MODEL", "ollama", False, f"no Ollama server at {ollama}"))
     openai = base_url or os.environ.get("OPENAI_BASE_URL")
-    key = os.environ.get("OPENAI_API_KEY")
+    key = api_key(openai)
     if openai:
         try:
             headers = {"Authorization": f"Bearer {key}"} if key else {}

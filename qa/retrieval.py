@@ -105,6 +105,7 @@ def search(
     )
     candidates = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
     chunks = index.get_chunks(candidates)
+    candidates = [i for i in candidates if i in chunks]  # a document removed meanwhile
     by_sentence = retriever == "hybrid" and fusion == "sentence"
     matches = sentence_matches(query, q_vec, index, chunks) if by_sentence else {}
 

@@ -159,8 +159,12 @@ class AnswerStream:
             from rich.text import Text
 
             # A console that wraps (the shared one soft-wraps, which Live would crop).
+            # Until the first word comes, say what is happening (a slow server is visible).
             self._live = Live(
-                Text(""), console=Console(highlight=False), refresh_per_second=15, transient=False
+                Text("waiting for the model…", style="dim"),
+                console=Console(highlight=False),
+                refresh_per_second=15,
+                transient=False,
             )
             self._live.__enter__()
         return self
@@ -344,8 +348,12 @@ def _chat_text(text: str) -> str:
     return text
 
 
-def run_chat(conversation, json_out: bool = False) -> None:
+def run_chat(conversation, json_out: bool = False) -> int:
+    """The chat loop; returns the exit code: 1 when questions were asked and every one
+    failed (a script piping questions in learns that nothing was answered), else 0."""
     from .errors import QAError
+
+    asked = failed = 0
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not json_out
     if interactive:
@@ -374,6 +382,7 @@ def run_chat(conversation, json_out: bool = False) -> None:
                 else:
                     err.print(f"unknown command {clean(command)}; /help lists them", markup=False)
                 continue
+            asked += 1
             try:
                 text = _chat_text(text)
                 standalone = conversation.standalone(text)
@@ -387,6 +396,7 @@ def run_chat(conversation, json_out: bool = False) -> None:
                     stream.finish(answer.answer)
             except QAError as exc:
                 err.print(f"qa: error: {clean(str(exc))}", markup=False)
+                failed += 1
                 continue
             except KeyboardInterrupt:  # Ctrl-C while answering: drop that answer, keep chatting
                 err.print("(cancelled)")
@@ -398,3 +408,4 @@ def run_chat(conversation, json_out: bool = False) -> None:
                 out.print()
     except KeyboardInterrupt:
         pass
+    return 1 if asked and failed == asked else 0

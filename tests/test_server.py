@@ -53,9 +53,9 @@ def run(*args, replica, url):
 
 
 def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma_server, docs):
-    a, b = tmp_path / "a", tmp_path / "b"
+    a, b = tmp_path / "a", tmp_path / "team" / "b"
     a.mkdir()
-    b.mkdir()
+    b.mkdir(parents=True)
     shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", a / "summit.txt")
     for i in range(6):
         (b / f"note{i}.txt").write_text(
@@ -104,9 +104,15 @@ def test_two_clients_ingest_at_once_and_a_third_sees_everything(tmp_path, chroma
         json.loads(run("status", "--json", replica=tmp_path / "r1", url=chroma_server))["documents"]
         == 1
     )
-    # ... and so does what was forgotten: another client's ingest of the folder skips it.
-    report = json.loads(run("ingest", str(b), "--json", replica=tmp_path / "r1", url=chroma_server))
+    # ... and so does what was forgotten: another client's ingest of the folder around it
+    # skips it, and an ingest of the forgotten folder itself brings it back.
+    outer = tmp_path / "team"
+    report = json.loads(
+        run("ingest", str(outer), "--json", replica=tmp_path / "r1", url=chroma_server)
+    )
     assert report["added"] == 0 and report["skipped"] == 6
+    report = json.loads(run("ingest", str(b), "--json", replica=tmp_path / "r1", url=chroma_server))
+    assert report["added"] == 6
 
 
 def test_an_unreachable_server_is_one_line(tmp_path):
@@ -115,3 +121,57 @@ def test_an_unreachable_server_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert err.strip().startswith("qa: error: cannot reach the Chroma server at http://127.0.0.1:")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_search_during_another_clients_ingest_skips_its_uncommitted_vectors(
+    tmp_path, chroma_server, docs
+):
+    """Vectors reach the server before the manifest names their document: a reader whose
+    replica does not know them yet skips them (it used to fail with a KeyError)."""
+    import chromadb
+
+    run("ingest", str(docs), replica=tmp_path / "writer", url=chroma_server)
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    chunks = client.get_collection("qa_chunks")
+    some = chunks.get(limit=1, include=["embeddings"])
+    chunks.upsert(  # another client's ingest, between its vectors and its manifest
+        ids=["in-flight"],
+        embeddings=[some["embeddings"][0]],
+        documents=["a passage not committed yet"],
+        metadatas=[{"path": "/elsewhere/new.txt"}],
+    )
+    out = run(
+        "search",
+        "sourdough bread starter",
+        "--json",
+        replica=tmp_path / "reader",
+        url=chroma_server,
+    )
+    ids = [json.loads(line)["id"] for line in out.splitlines()]
+    assert ids and "in-flight" not in ids
+    proc = qa("status", "--check", "--json", replica=tmp_path / "reader", url=chroma_server)
+    out, _ = proc.communicate(timeout=120)
+    check = json.loads(out)["consistency"]
+    assert proc.returncode == 1 and check["orphan_vectors"] == 1
+    assert "skipped by searches" in check["advice"]
+
+
+def test_a_server_killed_mid_write_is_named_in_one_line(tmp_path, docs):
+    from qa.errors import ServerUnavailable
+    from qa.index import Index
+
+    from .conftest import FakeEmbedder
+
+    chroma = Path(sys.executable).parent / "chroma"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(chroma), "run", "--path", str(tmp_path / "s"), "--host", "127.0.0.1",
+           "--port", str(port)]  # fmt: skip
+    with server(cmd, f"{url}/api/v2/heartbeat") as proc:
+        index = Index(tmp_path / "replica", chroma_url=url)
+        vectors = index.vectors  # connected
+        proc.kill()
+        proc.wait()
+        with pytest.raises(ServerUnavailable, match=f"Chroma server at {url} stopped answering"):
+            vectors.upsert(["a"], [FakeEmbedder().embed_query("x")], ["x"], [{"path": "/x"}])

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..config import DATE_FORMATS, Retriever
-from ..errors import QAError, UsageError
+from ..errors import QAError, UsageError, from_environment
 from ..text import clean
 
 
@@ -66,6 +66,10 @@ class _Group(TyperGroup):
                 ("click", "typer")
             ):
                 raise  # usage errors and exits are click's to report
+            known = from_environment(exc)  # a full disk, a damaged file, a server gone
+            if known is not None:
+                typer.echo(f"qa: error: {clean(str(known))}", err=True)
+                ctx.exit(known.exit_code)
             typer.echo(
                 f"qa: unexpected error: {type(exc).__name__}: {clean(str(exc))} "
                 f"(set QA_DEBUG=1 for the traceback)",
@@ -121,6 +125,16 @@ BaseUrlOpt = Annotated[
         "(defaults: OLLAMA_HOST or http://localhost:11434; OPENAI_BASE_URL).",
     ),
 ]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        envvar="QA_LLM_TIMEOUT",
+        show_default=False,
+        help="Seconds an ollama:/openai: server may take to answer [env QA_LLM_TIMEOUT; "
+        "default: 60].",
+    ),
+]
 RetrieverOpt = Annotated[
     Retriever, typer.Option("--retriever", help="How passages are found.", case_sensitive=False)
 ]
@@ -143,9 +157,21 @@ UntilOpt = Annotated[
     ),
 ]
 LockOpt = Annotated[float, typer.Option(help="Seconds to wait for another writer.")]
+
+
+def _unit_interval(value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:  # also refuses nan
+        raise typer.BadParameter(f"{value:g} is not between 0 and 1")
+    return value
+
+
 MinScoreOpt = Annotated[
     float | None,
-    typer.Option("--min-score", help="Abstain when the best evidence scores below this."),
+    typer.Option(
+        "--min-score",
+        callback=_unit_interval,
+        help="Abstain when the best evidence scores below this (0-1).",
+    ),
 ]
 
 
@@ -199,12 +225,14 @@ def _text_argument(value: str, what: str) -> str:
     return value
 
 
-def _llm(llm: str | None, base_url: str | None):
+def _llm(llm: str | None, base_url: str | None, timeout: float | None = None):
     """The model to answer with: the flag or QA_LLM, else the settings file, else local."""
     from ..config import configured
     from ..llms import LLMSpec
 
-    return LLMSpec.parse(llm or configured("llm") or "local", base_url or configured("base_url"))
+    return LLMSpec.parse(
+        llm or configured("llm") or "local", base_url or configured("base_url"), timeout
+    )
 
 
 def _embedder():

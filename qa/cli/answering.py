@@ -20,6 +20,7 @@ from . import (
     RetrieverOpt,
     SinceOpt,
     SourceOpt,
+    TimeoutOpt,
     UntilOpt,
     _embedder,
     _filters,
@@ -37,6 +38,7 @@ def ask(
     k: KOpt = DEFAULT_K,
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -54,7 +56,7 @@ def ask(
     from ..answer import ask as run_ask
     from ..ui import AnswerStream, print_answer
 
-    spec = _llm(llm, base_url)
+    spec = _llm(llm, base_url, timeout)
     question = _text_argument(question, "question")
     store = _index(index, chroma_url)
     store.require_documents()
@@ -88,6 +90,7 @@ def summarize(
     ],
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: Annotated[
@@ -105,7 +108,7 @@ def summarize(
     from ..summary import summarize as run_summarize
     from ..ui import print_answer, summary_progress
 
-    spec = _llm(llm, base_url)
+    spec = _llm(llm, base_url, timeout)
     store = _index(index, chroma_url)
     store.require_documents()
     documents = find_documents(store, paths)
@@ -183,6 +186,7 @@ def chat(
     k: KOpt = DEFAULT_K,
     llm: LLMOpt = None,
     base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = None,
     retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -203,7 +207,7 @@ def chat(
     from ..chat import Conversation
     from ..ui import run_chat
 
-    spec = _llm(llm, base_url)
+    spec = _llm(llm, base_url, timeout)
     store = _index(index, chroma_url)
     store.require_documents()
     options = {
@@ -212,4 +216,6 @@ def chat(
         "filters": _filters(source, since, until),
         "min_score": DEFAULT_MIN_SCORE if min_score is None else min_score,
     }
-    run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
+    code = run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
+    if code:
+        raise typer.Exit(code)

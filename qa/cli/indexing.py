@@ -51,7 +51,8 @@ def ingest(
         ),
     ] = True,
     max_file_mb: Annotated[
-        float, typer.Option(help="Skip files larger than this (MB).")
+        float,
+        typer.Option(help="Skip files larger than this (MB), measured as read and unpacked."),
     ] = DEFAULT_MAX_FILE_MB,
     lock_timeout: LockOpt = LOCK_TIMEOUT,
     json_out: JsonOpt = False,
@@ -121,14 +122,14 @@ def status(
         info["document_list"] = store.documents()
     if check and store.exists():
         info["consistency"] = store.consistency()
-        if not info["consistency"]["ok"]:
-            info["consistency"]["advice"] = "run `qa ingest` again to repair, or `qa reindex`"
     if json_out:
         _print_json(info)
-        return
-    from ..ui import print_status
+    else:
+        from ..ui import print_status
 
-    print_status(info)
+        print_status(info)
+    if check and not info.get("consistency", {}).get("ok", True):
+        raise typer.Exit(1)  # a script can test `qa status --check`
 
 
 @app.command()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import LOCK_TIMEOUT
-from ..errors import EmptyIndex, IndexMismatch
+from ..errors import EmptyIndex, IndexDamaged, IndexMismatch
 from .catalog import Catalog, DocumentRow, StoredChunk, StoredSentence, location_json
 from .folder import DB_NAME, KEPT_ENTRIES, OWNED_ENTRIES, check_folder, writable, write_lock
 from .replica import Replica, replica_dir
@@ -221,11 +221,27 @@ class Index:
         return self._read().mentions(phrase, paths)
 
     def dense_query(self, embedding, n: int, paths: list[str] | None = None):
-        """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
+        """Nearest chunks by cosine similarity: (chunk id, similarity), best first.
+
+        Only chunks the catalog knows: a vector written by a run that has not committed
+        yet (another client's ingest on a server) or never will (a killed run, repaired by
+        the next writer's `recover`) is skipped, never read."""
         if paths is not None and not paths:
             return []
-        count = self._read().chunk_count()  # the catalog counts them without a round trip
-        return self.vectors.query(embedding, min(n, count), paths) if count else []
+        catalog = self._read()
+        count = catalog.chunk_count()  # the catalog counts them without a round trip
+        if not count:
+            return []
+        found = self.vectors.query(embedding, min(n, count), paths)
+        if not found and not self.vectors.collection.count():
+            where = self.chroma_url or self.directory / "chroma"
+            raise IndexDamaged(
+                f"the index holds {count:,} passages but its vector store ({where}) is "
+                f"empty or missing: rebuild it with `qa reindex`"
+                + ("" if self.chroma_url else ", or search without it with --retriever lexical")
+            )
+        known = set(catalog.present([i for i, _ in found]))
+        return [(i, s) for i, s in found if i in known]
 
     def consistency(self) -> dict:
         """Whether catalog and vectors agree: every chunk has its full-text row and its
@@ -236,12 +252,31 @@ class Index:
         counts["missing_vectors"] = len(stored - vectors)
         counts["orphan_vectors"] = len(vectors - stored)
         counts["ok"] = (
-            counts["chunks"] == counts["fts_rows"]
+            counts["integrity"] == "ok"
+            and counts["chunks"] == counts["fts_rows"]
             and not counts["missing_vectors"]
             and not counts["orphan_vectors"]
             and not counts["pending"]
         )
+        if not counts["ok"]:
+            counts["advice"] = self._advice(counts)
         return counts
+
+    def _advice(self, counts: dict) -> str:
+        """What repairs what `consistency` found, in one line."""
+        if self.chroma_url:
+            return (
+                "vectors another client wrote but has not committed (an ingest running or "
+                "killed) are skipped by searches; run the same `qa ingest` again to finish it"
+            )
+        if counts["integrity"] != "ok" or counts["chunks"] != counts["fts_rows"]:
+            return "the catalog is damaged: rebuild it from your files with `qa reindex`"
+        if counts["missing_vectors"]:
+            return "passages lack their vectors: rebuild them with `qa reindex`"
+        return (
+            "vectors left by an interrupted write are skipped by searches, nothing is lost; "
+            "the next `qa ingest` removes them"
+        )
 
     # -- writes (callers hold write_lock) --------------------------------------------------------
     def record_settings(self, values: dict) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IndexDamaged, IndexReadOnly
-from .folder import DB_NAME, check_folder, writable
+from .folder import DB_NAME, check_folder, private, writable
 
 # SQLite builds before 3.32 allow 999 bound parameters a statement; IN lists stay below.
 SQLITE_MAX_VARS = 500
@@ -116,6 +116,10 @@ class Catalog:
         return self._db
 
     def _connect(self) -> sqlite3.Connection:
+        with private():
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
         if not self.exists():
             check_folder(self.directory)
             try:
@@ -376,7 +380,14 @@ class Catalog:
 
     def consistency(self) -> dict:
         """Counts that must agree: chunks, their full-text rows, open journal entries."""
+        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        try:  # the full-text index's own check of its shadow tables
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            if "readonly" not in str(exc):  # an index on a read-only mount cannot run it
+                problems = [p for p in problems if p != "ok"] + [f"full-text index: {exc}"]
         return {
+            "integrity": "; ".join(problems),
             "documents": self.counts()[0],
             "chunks": self.chunk_count(),
             "fts_rows": self.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0],

@@ -6,7 +6,9 @@ so that rebuilding an index can never delete a user's file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import IndexBusy, IndexFolderRefused, IndexReadOnly
@@ -18,6 +20,19 @@ OWNED_ENTRIES = frozenset(
     {DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", "chroma", LOCK_NAME}
 )
 KEPT_ENTRIES = frozenset({".gitkeep"})  # a placeholder a repository keeps in an empty folder
+# An index holds the text of the documents in it, so it is readable by its owner alone:
+# what qa creates there is created 0700 (folders) and 0600 (files), not fixed afterwards.
+PRIVATE_UMASK = 0o077
+
+
+@contextlib.contextmanager
+def private() -> Iterator[None]:
+    """Files and folders created in this block are for the owner alone (umask 077)."""
+    old = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(old)
 
 
 def check_folder(directory: Path) -> None:
@@ -48,37 +63,43 @@ def write_lock(directory: Path, timeout: float, read_only: bool = False) -> Writ
 
     check_folder(directory)
     made = not directory.exists()
+    keep_private = private()
+    keep_private.__enter__()  # left with the lock: everything written meanwhile is private
     try:
         directory.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(directory / LOCK_NAME))
         lock.acquire(timeout=timeout)
     except Timeout as exc:
+        keep_private.__exit__(None, None, None)
         raise IndexBusy(
             f"another qa process is writing to {directory}; "
             f"waited {timeout:g}s (see --lock-timeout)"
         ) from exc
     except OSError as exc:
+        keep_private.__exit__(None, None, None)
         raise IndexReadOnly(
             f"the index at {directory} is read-only ({exc.strerror}); "
             f"qa can search it but not change it"
         ) from exc
     if read_only or not writable(directory):
         lock.release()
+        keep_private.__exit__(None, None, None)
         raise IndexReadOnly(
             f"the index at {directory} is read-only; qa can search it but not change it"
         )
-    return WriteLock(lock, directory if made else None)
+    return WriteLock(lock, directory if made else None, keep_private)
 
 
 class WriteLock:
     """The write lock; releasing it also removes a folder made for it that stayed empty
     (a failed first ingest leaves nothing behind)."""
 
-    def __init__(self, lock, made: Path | None):
-        self.lock, self.made = lock, made
+    def __init__(self, lock, made: Path | None, keep_private):
+        self.lock, self.made, self.keep_private = lock, made, keep_private
 
     def release(self) -> None:
         self.lock.release()
+        self.keep_private.__exit__(None, None, None)
         if self.made is not None and {e.name for e in self.made.iterdir()} <= {LOCK_NAME}:
             (self.made / LOCK_NAME).unlink(missing_ok=True)
             try:

@@ -82,7 +82,9 @@ class Replica:
                 metas.append({"path": path, "chunk_id": c.id, "start": s0, "end": s1})
         col = self._collection(SENTENCES_COLLECTION)
         col.delete(where={"path": path})
-        Vectors(self.vectors.client, col, self.vectors.batch).upsert(ids, vecs, metadatas=metas)
+        Vectors(self.vectors.client, col, self.vectors.batch, self.url).upsert(
+            ids, vecs, metadatas=metas
+        )
 
     def publish_documents(self, rows: list[DocumentRow]) -> None:
         """The manifest records, last: they make the documents visible to other clients."""

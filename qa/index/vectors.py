@@ -4,19 +4,22 @@ large as the Chroma client says it takes (`get_max_batch_size()`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import IndexDamaged, IndexReadOnly, ServerUnavailable
+from .folder import private
 
 COLLECTION = "qa_chunks"
 HNSW = {"hnsw": {"space": "cosine"}}
 
 
 class Vectors:
-    def __init__(self, client, collection, batch: int | None = None):
+    def __init__(self, client, collection, batch: int | None = None, url: str | None = None):
         self.client = client
         self.collection = collection
+        self.url = url  # a server's, named when it stops answering
         if batch is None:
             try:
                 batch = max(1, int(client.get_max_batch_size()))
@@ -24,7 +27,32 @@ class Vectors:
                 batch = 5000
         self.batch = batch
 
+    @contextlib.contextmanager
+    def _served(self) -> Iterator[None]:
+        """A server that stops answering is named, in one line."""
+        try:
+            yield
+        except Exception as exc:
+            names = {c.__name__ for c in type(exc).__mro__}
+            if self.url and names & {
+                "ConnectError",
+                "RemoteProtocolError",
+                "ReadError",
+                "ConnectTimeout",
+                "ReadTimeout",
+                "ConnectionError",
+            }:
+                raise ServerUnavailable(
+                    f"the Chroma server at {self.url} stopped answering ({type(exc).__name__}); "
+                    f"nothing committed is lost: run the same command again once it is back"
+                ) from exc
+            raise
+
     def upsert(self, ids: Sequence[str], vectors, texts=None, metadatas=None) -> None:
+        with self._served():
+            self._upsert(ids, vectors, texts, metadatas)
+
+    def _upsert(self, ids: Sequence[str], vectors, texts=None, metadatas=None) -> None:
         for at in range(0, len(ids), self.batch):
             part = slice(at, at + self.batch)
             self.collection.upsert(
@@ -35,21 +63,24 @@ class Vectors:
             )
 
     def delete(self, ids: Sequence[str]) -> None:
-        for at in range(0, len(ids), self.batch):
-            self.collection.delete(ids=list(ids[at : at + self.batch]))
+        with self._served():
+            for at in range(0, len(ids), self.batch):
+                self.collection.delete(ids=list(ids[at : at + self.batch]))
 
     def query(self, vector, n: int, paths: list[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunks by cosine similarity: (chunk id, similarity), best first."""
         where = {"path": {"$in": paths}} if paths is not None else None
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["distances"]
-        )
+        with self._served():
+            result = self.collection.query(
+                query_embeddings=[vector], n_results=n, where=where, include=["distances"]
+            )
         return [(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
 
     def ids(self) -> set[str]:
         out: set[str] = set()
         while True:
-            page = self.collection.get(include=[], limit=self.batch, offset=len(out))["ids"]
+            with self._served():
+                page = self.collection.get(include=[], limit=self.batch, offset=len(out))["ids"]
             out.update(page)
             if len(page) < self.batch:
                 return out
@@ -66,8 +97,10 @@ def open_embedded(directory: Path, read_only: bool, writable: bool) -> Vectors:
     import chromadb
 
     try:
-        client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
-        return Vectors(client, client.get_or_create_collection(COLLECTION, configuration=HNSW))
+        with private():  # the store holds the documents' text: the owner's alone
+            client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
+            collection = client.get_or_create_collection(COLLECTION, configuration=HNSW)
+        return Vectors(client, collection)
     except Exception as exc:
         if read_only or not writable:
             raise IndexReadOnly(
@@ -95,7 +128,8 @@ def open_http(url: str) -> Vectors:
             ssl=parts.scheme == "https",
             settings=_settings(),
         )
-        return Vectors(client, client.get_or_create_collection(COLLECTION, configuration=HNSW))
+        collection = client.get_or_create_collection(COLLECTION, configuration=HNSW)
+        return Vectors(client, collection, url=url)
     except Exception as exc:
         first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ServerUnavailable(f"cannot reach the Chroma server at {url} ({first})") from exc
