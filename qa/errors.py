@@ -90,3 +90,12 @@ def from_environment(exc: BaseException) -> QAError | None:
             f"written is lost: run the command again once it is back"
         )
     return None
+
+
+def warn(message: str) -> None:
+    """One line on stderr about something the command worked around."""
+    import sys
+
+    from .text import clean
+
+    print(f"qa: warning: {clean(message)}", file=sys.stderr)

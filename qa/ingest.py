@@ -20,7 +20,7 @@ from .documents import (
     make_splitter,
     read_document,
 )
-from .errors import IndexFolderRefused, PathNotFound, SourcesMissing, UsageError
+from .errors import IndexDamaged, IndexFolderRefused, PathNotFound, SourcesMissing, UsageError
 from .index import KEPT_ENTRIES, Index, embedding_settings
 
 EMBED_BATCH = 256  # chunks embedded and written together, across documents
@@ -131,6 +131,11 @@ def ingest(
         chunk = chunk or recorded_chunk_settings(index) or ChunkSettings()
         wanted = index_settings(embedder, chunk)
         index.check_settings(wanted)
+        if index.exists() and (damage := index.catalog.damage()):  # never "unchanged" on it
+            raise IndexDamaged(
+                f"the index at {index.directory} is damaged ({damage}); rebuild it from "
+                f"your files with `qa reindex`"
+            )
         index.recover()
         if not index.settings():
             index.record_settings(wanted)

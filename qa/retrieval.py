@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_K
-from .errors import UsageError
+from .errors import DiskFull, UsageError, warn
 from .index import Index, StoredChunk, embedding_settings
 from .text import content_words, stems
 
@@ -99,7 +99,13 @@ def search(
     depth = depth or max(2 * k, 40)
 
     q_vec = embedder.embed_query(query)  # also scores sentences for the evidence
-    dense = index.dense_query(q_vec, depth, paths) if retriever != "lexical" else []
+    try:
+        dense = index.dense_query(q_vec, depth, paths) if retriever != "lexical" else []
+    except DiskFull as exc:  # the vectors cannot open on a full disk; the words still can
+        if retriever == "dense":
+            raise
+        warn(f"{str(exc).split(';')[0]}; searching by words only until space is freed")
+        dense = []
     lexical = (
         index.lexical_query(content_words(query), depth, paths) if retriever != "dense" else []
     )

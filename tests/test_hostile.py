@@ -428,3 +428,68 @@ def test_piped_chat_exits_non_zero_when_every_question_failed(fake_cli, docs, tm
     assert result.exit_code == 1
     result = run("chat", "--llm", "extractive", input=f"{long}\nwhat is sourdough?\n")
     assert result.exit_code == 0
+
+
+# -- a damaged or full disk ---------------------------------------------------------------
+def test_a_damaged_catalog_is_named_by_ingest_and_repaired_by_reindex(fake_cli, docs, tmp_path):
+    assert run("ingest", str(docs), "--chunk-size", "200", "--chunk-overlap", "20").exit_code == 0
+    import sqlite3
+
+    db = tmp_path / "index" / "qa.sqlite3"
+    with sqlite3.connect(db) as conn:  # everything into the main file, none in the log
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = db.stat().st_size
+    with open(db, "r+b") as f:  # random bytes over pages past the schema
+        for offset in range(size // 2, size, 4096):
+            f.seek(offset)
+            f.write(os.urandom(512))
+    result = run("ingest", str(docs))  # used to say "3 unchanged", exit 0
+    assert_one_line_error(result, 1, "is damaged", "qa reindex")
+    check = run("status", "--check", "--json")
+    assert check.exit_code == 1
+    assert "qa reindex" in json.loads(check.stdout)["consistency"]["advice"]
+    rebuilt = run("reindex")
+    if rebuilt.exit_code:  # the damage reached the list of documents reindex reads
+        assert_one_line_error(rebuilt, 1, "move the index folder aside")
+        from qa.index.vectors import forget_embedded_clients
+
+        (tmp_path / "index").rename(tmp_path / "damaged")
+        forget_embedded_clients()  # as a new process finds it
+        again = run("ingest", str(docs))
+        assert again.exit_code == 0, again.stderr
+    assert run("status", "--check").exit_code == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB file system (tmpfs; needs the right to mount, as CI has)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                          capture_output=True)  # fmt: skip
+    if done.returncode:
+        pytest.skip("cannot mount a small file system here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_named_and_the_index_still_reads(fake_cli, docs, tmp_path, small_disk):
+    import random
+
+    from qa.index.vectors import forget_embedded_clients
+
+    index = small_disk / "ix"
+    assert run("ingest", str(docs), "--index", str(index)).exit_code == 0
+    big = tmp_path / "big"
+    big.mkdir()
+    words = "river mountain city council budget school harbour railway".split()
+    rng = random.Random(7)
+    for i in range(60):
+        (big / f"d{i}.txt").write_text(" ".join(rng.choice(words) for _ in range(3000)))
+    result = run("ingest", str(big), "--index", str(index))
+    assert_one_line_error(result, 1, "no space left on the device")
+    forget_embedded_clients()  # as the next command, a new process, finds it
+    result = run("search", "sourdough bread", "--index", str(index), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0])["source"] == "docs/bread.txt"
+    assert "no space left" in result.stderr or not result.stderr

@@ -247,7 +247,7 @@ class Index:
         """Whether catalog and vectors agree: every chunk has its full-text row and its
         vector, no vector lacks a chunk, no journal entry is left open (`ok`)."""
         counts = self._read().consistency()
-        stored, vectors = self.catalog.all_chunk_ids(), self.vectors.ids()
+        stored, vectors = self.catalog.chunk_ids_readable(), self.vectors.ids()
         counts["vectors"] = len(vectors)
         counts["missing_vectors"] = len(stored - vectors)
         counts["orphan_vectors"] = len(vectors - stored)

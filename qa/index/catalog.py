@@ -378,6 +378,12 @@ class Catalog:
     def all_chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
 
+    def damage(self) -> str | None:
+        """What SQLite's quick check finds wrong with the file (milliseconds for most
+        indexes), or None."""
+        found = [r[0] for r in self.db.execute("PRAGMA quick_check(1)")]
+        return None if found == ["ok"] else " ".join(found[0].split())[:160]
+
     def consistency(self) -> dict:
         """Counts that must agree: chunks, their full-text rows, open journal entries."""
         problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
@@ -386,14 +392,27 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             if "readonly" not in str(exc):  # an index on a read-only mount cannot run it
                 problems = [p for p in problems if p != "ok"] + [f"full-text index: {exc}"]
-        return {
-            "integrity": "; ".join(problems),
-            "documents": self.counts()[0],
-            "chunks": self.chunk_count(),
-            "fts_rows": self.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0],
-            "sentences": self.db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0],
-            "pending": self.db.execute("SELECT COUNT(*) FROM pending").fetchone()[0],
+        counts = {"integrity": "; ".join(" ".join(p.split()) for p in problems)}
+        queries = {
+            "documents": "SELECT COUNT(*) FROM documents",
+            "chunks": "SELECT COUNT(*) FROM chunks",
+            "fts_rows": "SELECT COUNT(*) FROM chunks_fts",
+            "sentences": "SELECT COUNT(*) FROM sentences",
+            "pending": "SELECT COUNT(*) FROM pending",
         }
+        for key, sql in queries.items():
+            try:
+                counts[key] = self.db.execute(sql).fetchone()[0]
+            except sqlite3.DatabaseError:  # a damaged table: counted as unreadable
+                counts[key] = -1
+        return counts
+
+    def chunk_ids_readable(self) -> set[str]:
+        """The chunk ids, or none when the table cannot be read (a damaged file)."""
+        try:
+            return self.all_chunk_ids()
+        except sqlite3.DatabaseError:
+            return set()
 
 
 def location_json(location: dict | None) -> str | None:

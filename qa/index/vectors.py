@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..errors import IndexDamaged, IndexReadOnly, ServerUnavailable
+from ..errors import DiskFull, IndexDamaged, IndexReadOnly, ServerUnavailable
 from .folder import private
 
 COLLECTION = "qa_chunks"
@@ -16,10 +16,18 @@ HNSW = {"hnsw": {"space": "cosine"}}
 
 
 class Vectors:
-    def __init__(self, client, collection, batch: int | None = None, url: str | None = None):
+    def __init__(
+        self,
+        client,
+        collection,
+        batch: int | None = None,
+        url: str | None = None,
+        path: Path | None = None,
+    ):
         self.client = client
         self.collection = collection
         self.url = url  # a server's, named when it stops answering
+        self.path = path  # an embedded store's folder, whose disk may fill up
         if batch is None:
             try:
                 batch = max(1, int(client.get_max_batch_size()))
@@ -29,11 +37,18 @@ class Vectors:
 
     @contextlib.contextmanager
     def _served(self) -> Iterator[None]:
-        """A server that stops answering is named, in one line."""
+        """A full disk, or a server that stops answering, is named in one line."""
         try:
             yield
         except Exception as exc:
             names = {c.__name__ for c in type(exc).__mro__}
+            if self.path is not None and _nearly_full(self.path):
+                # Chroma reports a full disk as "Error in compaction" and the like
+                raise DiskFull(
+                    f"no space left on the device holding {self.path} "
+                    f"({type(exc).__name__}: {str(exc)[:80]}); free some space and run the "
+                    f"command again (what was indexed before is kept)"
+                ) from exc
             if self.url and names & {
                 "ConnectError",
                 "RemoteProtocolError",
@@ -86,6 +101,15 @@ class Vectors:
                 return out
 
 
+def _nearly_full(path: Path, margin: int = 1024 * 1024) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
+
+
 def _settings():
     from chromadb.config import Settings
 
@@ -100,8 +124,16 @@ def open_embedded(directory: Path, read_only: bool, writable: bool) -> Vectors:
         with private():  # the store holds the documents' text: the owner's alone
             client = chromadb.PersistentClient(path=str(directory / "chroma"), settings=_settings())
             collection = client.get_or_create_collection(COLLECTION, configuration=HNSW)
-        return Vectors(client, collection)
+        return Vectors(client, collection, path=directory / "chroma")
     except Exception as exc:
+        from ..errors import DiskFull, from_environment
+
+        if isinstance(from_environment(exc), DiskFull):
+            raise DiskFull(
+                f"no space left on the device holding {directory}: the vector store cannot "
+                f"open (the index is intact); free some space, or search by words only "
+                f"with --retriever lexical"
+            ) from exc
         if read_only or not writable:
             raise IndexReadOnly(
                 f"the index at {directory} is read-only, and its vector store (Chroma) "
