@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 Q      ?= what did India and Russia agree on defence?
 
-.PHONY: ask test lint bench
+.PHONY: ask test lint bench guard
 
 ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
 	@$(VENV)/bin/qa ingest
@@ -16,6 +16,9 @@ test: $(VENV)/.installed-test  ## install test extras, run the whole suite (real
 bench: $(VENV)/.installed  ## speed, memory and quality figures into bench/RESULTS.md (~2 min)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/run.py
+
+guard: $(VENV)/.installed-test  ## retrain qa/models/instruction_guard.npy and its card (~5 min)
+	$(PY) bench/train_guard.py
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check qa tests bench

@@ -53,7 +53,7 @@ def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
     for hit in hits:
         for m in hit.sentences:
             text = hit.text[m.start : m.end].strip()
-            if text in seen or len(content_words(text)) < 2 or is_instruction(text):
+            if text in seen or len(content_words(text)) < 2 or is_instruction(text, m.vector):
                 continue
             seen.add(text)
             score = m.similarity + OVERLAP_WEIGHT * m.overlap

@@ -92,9 +92,15 @@ _INSTRUCTION = re.compile(
 )
 
 
-def is_instruction(sentence: str) -> bool:
-    """A sentence written to steer an assistant, not to inform a reader."""
-    return _INSTRUCTION.search(sentence) is not None
+def is_instruction(sentence: str, vector=None) -> bool:
+    """A sentence written to steer an assistant, not to inform a reader: by the patterns
+    above, or, given its stored vector, by the trained guard (qa/guard.py), which reads
+    wordings the patterns do not know."""
+    if _INSTRUCTION.search(sentence) is not None:
+        return True
+    from .guard import addresses_assistant
+
+    return vector is not None and addresses_assistant(vector)
 
 
 def without_instructions(text: str) -> str:

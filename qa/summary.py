@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .checks import is_instruction, supported, without_instructions
+from .checks import is_instruction, supported
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
 from .index import Index
@@ -21,8 +21,9 @@ from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
 from .prompts import load_prompt
 from .result import NOT_FOUND, Answer, Evidence, Timer, generate, number, renumber
-from .retrieval import Filters, Hit, hit_from
+from .retrieval import Filters, Hit, SentenceMatch, hit_from
 from .text import cited_numbers, sentences, uncited
+from .writing import passage_text
 
 SUMMARY_MAX_WORDS = 220  # 3-7 sentences; a very long one is left out rather than cut
 PART_CHARS = 3000  # a map step's share of a long document (a few chunks)
@@ -116,8 +117,20 @@ def summarize_question(
 
 
 def _chunks(index: Index, path: str) -> list[Hit]:
-    stored = index.get_chunks(index.chunk_ids(path))
-    return [hit_from(c, 0.0) for c in sorted(stored.values(), key=lambda c: c.chunk)]
+    """The document's chunks in order, each with its stored sentences (for the guard)."""
+    import numpy as np
+
+    ids = index.chunk_ids(path)
+    stored, spans = index.get_chunks(ids), index.sentences(ids)
+    hits = [hit_from(c, 0.0) for c in sorted(stored.values(), key=lambda c: c.chunk)]
+    for hit in hits:
+        hit.sentences = [
+            SentenceMatch(
+                s.start, s.end, 0.0, 0.0, s.vector / (float(np.linalg.norm(s.vector)) or 1.0)
+            )
+            for s in spans.get(hit.id, [])
+        ]
+    return hits
 
 
 def _extractive(index: Index, chunks: list[Hit], timer: Timer) -> Answer:
@@ -129,7 +142,7 @@ def _extractive(index: Index, chunks: list[Hit], timer: Timer) -> Answer:
     for hit in chunks:
         for s in stored.get(hit.id, []):
             text = hit.text[s.start : s.end].strip()
-            if text in seen or is_instruction(text):  # overlap repeats a sentence
+            if text in seen or is_instruction(text, s.vector):  # overlap repeats a sentence
                 continue
             seen.add(text)
             vector = s.vector / (float(np.linalg.norm(s.vector)) or 1.0)
@@ -172,7 +185,7 @@ def _parts(chunks: list[Hit]) -> list[Hit]:
             date=group[0].date,
             # what a model reads of it: the document's sentences that address an
             # assistant are left out (also as support for what it writes)
-            text=without_instructions("\n".join(h.text for h in group)),
+            text="\n".join(passage_text(h) for h in group),
             score=0.0,
             location=group[0].location,
         )

@@ -18,12 +18,12 @@ from .text import sentences as sentence_spans
 def passage_text(hit: Hit) -> str:
     """A passage as a model sees it: whole, without sentences that address the model
     (a passage of nothing else is empty: never shown whole)."""
-    if not hit.sentences:
+    if not hit.sentences:  # sentences not scored: found anew, judged by the patterns
         return without_instructions(hit.text)
     return " ".join(
         hit.text[m.start : m.end].strip()
         for m in hit.sentences
-        if not is_instruction(hit.text[m.start : m.end])
+        if not is_instruction(hit.text[m.start : m.end], m.vector)
     )
 
 
