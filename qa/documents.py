@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import formats
 from .config import DEFAULT_MAX_FILE_MB, ChunkSettings
-from .formats import Extracted, Skip
+from .formats import NARROW, Extracted, Skip
 from .text import iso_date, sentences
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
@@ -255,6 +255,11 @@ def chunk_document(doc: Document, splitter) -> Document:
         start = doc.offset + at
         body = content.strip()
         end = start + len(content)
+        spans = sentences(body)
+        location = where.locate(start, end) if where else {}
+        if where:  # where each sentence is, when the chunk spans pages, rows or lines
+            body_at = start + len(content) - len(content.lstrip())
+            location = with_sentence_places(location, spans, where, body_at)
         doc.chunks.append(
             Chunk(
                 id=chunk_id(doc.path, number, body),
@@ -262,11 +267,25 @@ def chunk_document(doc: Document, splitter) -> Document:
                 chunk=number,
                 start=start,
                 end=end,
-                sentences=sentences(body),
-                location=where.locate(start, end) if where else {},
+                sentences=spans,
+                location=location,
             )
         )
     return doc
+
+
+def with_sentence_places(location: dict, spans, where: Locator, body_at: int) -> dict:
+    """`location` with, when its sentences are not all in one place, `"at"`: each
+    sentence's start in the chunk and its own page, rows or lines (citations name where
+    the quoted sentence is, not the whole chunk's span)."""
+    places = []
+    for a, b in spans:
+        own = where.locate(body_at + a, body_at + b)
+        places.append([a, {k: own[k] for k in NARROW if k in own}])
+    mine = {k: location[k] for k in NARROW if k in location}
+    if all(place == mine for _, place in places):
+        return location
+    return {**location, "at": places}
 
 
 UNIT_KEYS = ("slide", "sheet", "cell", "chapter")  # a chunk never spans two of these

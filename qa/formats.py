@@ -47,6 +47,34 @@ def cite(source: str, location: dict | None, chunk: int | None = None) -> str:
     return out
 
 
+# What narrows from a chunk to one of its sentences: the rest (sheet, chapter, section)
+# is the chunk's. A chunk never spans two slides or cells (`units`), but pages, sheet rows
+# and a text file's lines it may.
+NARROW = ("page", "page_end", "row", "row_end", "line_start", "line_end", "slide", "cell")
+
+
+def quote_location(location: dict | None, start: int) -> dict | None:
+    """Where the sentence starting at `start` in a chunk is: the chunk's location with its
+    page, rows or lines narrowed to that sentence's (an index made before sentences'
+    places were kept has no `"at"`: the chunk's location then)."""
+    if not location or "at" not in location:
+        return location
+    base = {k: v for k, v in location.items() if k != "at" and k not in NARROW}
+    place = None
+    for offset, own in location["at"]:
+        if offset > start:
+            break
+        place = own
+    return {**base, **(place if place is not None else location["at"][0][1])}
+
+
+def chunk_location(location: dict | None) -> dict | None:
+    """A chunk's location as shown (without its sentences' places)."""
+    if not location or "at" not in location:
+        return location
+    return {k: v for k, v in location.items() if k != "at"}
+
+
 class Skip(Exception):
     """A file that is not ingested; the message is the reason shown to the user."""
 

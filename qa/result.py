@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .errors import QAError
-from .formats import cite
+from .formats import cite, quote_location
 from .intent import FACTOID
 from .llms import LLMSpec, connection_error
 from .retrieval import Hit
@@ -195,6 +195,7 @@ def sources_of(used: list[Evidence]) -> list[Source]:
         if ev.n in by_n:
             continue
         h = ev.hit
+        where = quote_location(h.location, ev.start)  # the quoted sentence's page, lines
         by_n[ev.n] = Source(
             n=ev.n,
             source=h.source,
@@ -206,11 +207,11 @@ def sources_of(used: list[Evidence]) -> list[Source]:
             path=h.path,
             start=h.start,
             end=h.end,
-            page=(h.location or {}).get("page"),
-            line_start=(h.location or {}).get("line_start"),
-            line_end=(h.location or {}).get("line_end"),
-            section=(h.location or {}).get("section"),
-            location=h.location,
-            citation=cite(h.source, h.location, h.chunk),
+            page=(where or {}).get("page"),
+            line_start=(where or {}).get("line_start"),
+            line_end=(where or {}).get("line_end"),
+            section=(where or {}).get("section"),
+            location=where,
+            citation=cite(h.source, where, h.chunk),
         )
     return list(by_n.values())

@@ -15,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_K
 from .errors import DiskFull, UsageError, warn
+from .formats import chunk_location
 from .index import Index, StoredChunk, embedding_settings
 from .text import content_words, stems
 
@@ -63,6 +64,7 @@ class Hit:
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["sentences"]
+        out["location"] = chunk_location(self.location)  # its sentences' places stay inside
         return out
 
 

@@ -184,7 +184,11 @@ def test_each_fact_is_found_and_cited_where_it_is(shelf, name, query, where, sho
         run("ask", f"what is said about {query}?", "--json", "--llm", "extractive",
             "--min-score", "0").stdout
     )  # fmt: skip
-    assert answer["sources"][0]["citation"] == f"shelf/{shown}"
+    # The answer cites where its quoted sentence is; search, the whole passage's span.
+    assert answer["sources"][0]["citation"] == f"shelf/{QUOTED.get(name, shown)}"
+
+
+QUOTED = {"plan.md": "plan.md:7 § Budget"}  # the passage spans lines 1-7; the fact, line 7
 
 
 def test_a_docx_table_row_keeps_its_column_names(shelf):
@@ -251,3 +255,57 @@ def test_an_index_built_before_locations_keeps_working(tmp_path, fake_cli, docs)
     assert run("reindex").exit_code == 0
     hit = json.loads(run("search", "Etna volcano lava", "--json", "-k", "1").stdout)
     assert hit["location"]["line_start"] >= 1
+
+
+# -- the quoted sentence's place, not the chunk's span ---------------------------------------
+def exact(fake_cli, fake_llm, tmp_path, name: str, data, question: str) -> dict:
+    folder = tmp_path / "exact"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+    assert run("ingest", str(folder), "--json").exit_code == 0
+    result = run("ask", question, "--llm", "extractive", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["sources"][0]
+
+
+def test_a_fact_on_page_3_of_a_chunk_spanning_pages_1_to_3_is_cited_p_3(
+    fake_cli, fake_llm, tmp_path
+):
+    pages = [
+        "The survey covered rivers across the northern region of the county.",
+        "Volunteers walked each bank twice during the spring and the summer.",
+        "Otters were seen at eleven of the forty sites that were surveyed.",
+    ]
+    source = exact(fake_cli, fake_llm, tmp_path, "survey.pdf", pdf_bytes(pages),
+                   "at how many sites were otters seen?")  # fmt: skip
+    assert source["text"].startswith("The survey covered")  # one chunk holds all three
+    assert source["citation"] == "exact/survey.pdf p. 3"
+    assert source["page"] == 3 and "at" not in source["location"]
+
+
+def test_a_fact_on_line_5_is_cited_at_line_5(fake_cli, fake_llm, tmp_path):
+    text = (
+        "Minutes of the garden committee.\n"
+        "Present were six members and the treasurer.\n"
+        "The roses along the south wall need pruning.\n"
+        "Compost deliveries move to Thursdays.\n"
+        "The new greenhouse will cost 2,400 pounds.\n"
+        "The next meeting is in March.\n"
+    )
+    source = exact(fake_cli, fake_llm, tmp_path, "minutes.txt", text,
+                   "how much will the new greenhouse cost?")  # fmt: skip
+    assert source["citation"] == "exact/minutes.txt:5"
+    assert source["line_start"] == source["line_end"] == 5
+
+
+def test_an_index_without_sentence_places_cites_the_chunk():
+    from qa.formats import quote_location
+
+    old = {"page": 1, "page_end": 3}
+    assert quote_location(old, 120) == old
+    new = {"page": 1, "page_end": 3, "section": "Otters", "at": [[0, {"page": 1}],
+           [70, {"page": 2}], [140, {"page": 3}]]}  # fmt: skip
+    assert quote_location(new, 140) == {"section": "Otters", "page": 3}
+    assert quote_location(new, 100) == {"section": "Otters", "page": 2}
+    assert cite("a.pdf", quote_location(new, 140)) == "a.pdf p. 3 § Otters"
