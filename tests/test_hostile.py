@@ -493,3 +493,17 @@ def test_a_full_disk_is_named_and_the_index_still_reads(fake_cli, docs, tmp_path
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["source"] == "docs/bread.txt"
     assert "no space left" in result.stderr or not result.stderr
+
+
+def test_an_index_set_aside_by_a_reindex_killed_between_its_renames_is_put_back(
+    tmp_path, docs, embedder
+):
+    index = Index(tmp_path / "ix")
+    ingest([docs], index, embedder)
+    index.close()
+    aside = tmp_path / ".ix.old-k1ll3d"
+    aside.mkdir()
+    (tmp_path / "ix").rename(aside / "ix")  # the state between reindex's two renames
+    again = Index(tmp_path / "ix")
+    assert len(again.documents()) == 3
+    assert not aside.exists()

@@ -24,7 +24,15 @@ from pathlib import Path
 from ..config import LOCK_TIMEOUT
 from ..errors import EmptyIndex, IndexDamaged, IndexMismatch
 from .catalog import Catalog, DocumentRow, StoredChunk, StoredSentence, location_json
-from .folder import DB_NAME, KEPT_ENTRIES, OWNED_ENTRIES, check_folder, writable, write_lock
+from .folder import (
+    DB_NAME,
+    KEPT_ENTRIES,
+    OWNED_ENTRIES,
+    check_folder,
+    restore_interrupted_reindex,
+    writable,
+    write_lock,
+)
 from .replica import Replica, replica_dir
 from .vectors import COLLECTION, Vectors, forget_embedded_clients, open_embedded, open_http
 
@@ -82,6 +90,8 @@ class Index:
                 raise ValueError("an embedded index needs a directory")
             directory = replica_dir(self.chroma_url)
         self.directory = Path(directory)
+        if not self.chroma_url:
+            restore_interrupted_reindex(self.directory)
         self.catalog = Catalog(self.directory)
         self._vectors: Vectors | None = None
         self._replica: Replica | None = None

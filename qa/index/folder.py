@@ -52,6 +52,27 @@ def check_folder(directory: Path) -> None:
         )
 
 
+def restore_interrupted_reindex(directory: Path) -> bool:
+    """Put back an index a killed `qa reindex` left set aside: it moves the index to
+    `.NAME.old-*/NAME`, then the new one into place; killed between the two, the folder
+    is missing and the whole index sits in the set-aside copy. True when one was restored."""
+    if directory.exists() or directory.is_symlink():
+        return False
+    try:
+        kept = sorted(directory.parent.glob(f".{directory.name}.old-*/{directory.name}"))
+    except OSError:
+        return False
+    for candidate in kept:
+        if (candidate / DB_NAME).is_file():
+            candidate.rename(directory)
+            try:
+                candidate.parent.rmdir()
+            except OSError:
+                pass
+            return True
+    return False
+
+
 def writable(directory: Path) -> bool:
     db = directory / DB_NAME
     return os.access(directory, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
