@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .grounding import grounded, supported  # noqa: F401 - the answer paths' one door
+from .grounding import grounded
 from .text import STOPWORDS, content_words, stem, stems, uncited
 
 MODEL_DECLINES = re.compile(

@@ -109,7 +109,7 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Ext
         if reader in ZIP_READERS:
             check_archive(data, limit, max_file_mb)
         try:
-            out = _read(reader, path, data)
+            out = _read(reader, data)
         except Skip:
             raise
         except Exception as exc:  # a damaged file of a known format
@@ -181,7 +181,7 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
 
 
-def _read(reader: str, path: Path, data: bytes) -> Extracted:
+def _read(reader: str, data: bytes) -> Extracted:
     if reader in ZIP_READERS or reader == "pdf":
         return getattr(formats, reader)(data)
     text = decode(data)

@@ -61,6 +61,17 @@ class DiskFull(QAError):
     """The disk holding the index (or the cache) has no space left."""
 
 
+# Exception class names (httpx, Python) of a server that stopped answering mid-call.
+CONNECTION_FAILURES = frozenset(
+    {"ConnectError", "RemoteProtocolError", "ReadError", "ConnectTimeout", "ReadTimeout",
+     "ConnectionError"}
+)  # fmt: skip
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    return bool({c.__name__ for c in type(exc).__mro__} & CONNECTION_FAILURES)
+
+
 def from_environment(exc: BaseException) -> QAError | None:
     """A failure of the machine rather than of qa, as an error the user can act on: a
     full disk, a damaged SQLite file, a Chroma server that stopped answering. None when
@@ -69,7 +80,6 @@ def from_environment(exc: BaseException) -> QAError | None:
     import sqlite3
 
     said = " ".join(str(exc).split())
-    names = {c.__name__ for c in type(exc).__mro__}
     if (
         (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
         or "database or disk is full" in said
@@ -84,7 +94,7 @@ def from_environment(exc: BaseException) -> QAError | None:
             f"the index is damaged ({said[:120]}); rebuild it from your files with "
             f"`qa reindex`, or move the index folder aside and run `qa ingest` again"
         )
-    if names & {"ConnectError", "RemoteProtocolError", "ReadError", "ConnectTimeout"}:
+    if is_connection_failure(exc):
         return ServerUnavailable(
             f"a server stopped answering ({type(exc).__name__}: {said[:120]}); nothing "
             f"written is lost: run the command again once it is back"

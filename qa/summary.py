@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .checks import is_instruction, supported
+from .checks import is_instruction
 from .compose import pick, render, summary_length, summary_scores
 from .errors import PathNotFound
+from .grounding import supported
 from .index import Index
 from .intent import DOCUMENT, Intent
 from .llms import LLMSpec, make_chat_model
@@ -74,7 +75,7 @@ def summarize(
         answer = _map_reduce(document, chunks, model, spec, timer, on_progress)
         if answer is not None:
             return answer
-    return _extractive(index, chunks, timer)
+    return _extractive(chunks, timer)
 
 
 def summarize_question(
@@ -133,20 +134,17 @@ def _chunks(index: Index, path: str) -> list[Hit]:
     return hits
 
 
-def _extractive(index: Index, chunks: list[Hit], timer: Timer) -> Answer:
-    import numpy as np
-
-    stored = index.sentences([h.id for h in chunks])
+def _extractive(chunks: list[Hit], timer: Timer) -> Answer:
+    """3-7 of the document's own sentences, from the sentences `_chunks` attached."""
     items: list[Evidence] = []
     seen: set[str] = set()
     for hit in chunks:
-        for s in stored.get(hit.id, []):
+        for s in hit.sentences:
             text = hit.text[s.start : s.end].strip()
             if text in seen or is_instruction(text, s.vector):  # overlap repeats a sentence
                 continue
             seen.add(text)
-            vector = s.vector / (float(np.linalg.norm(s.vector)) or 1.0)
-            items.append(Evidence(text, hit, 0.0, 0.0, 0.0, vector=vector, start=s.start))
+            items.append(Evidence(text, hit, 0.0, 0.0, 0.0, vector=s.vector, start=s.start))
     for item, score in zip(items, summary_scores([i.vector for i in items])):
         item.score = item.similarity = score
     position = {id(item): n for n, item in enumerate(items)}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from .checks import MODEL_DECLINES, adds_to, is_instruction, supported, without_instructions
+from .checks import MODEL_DECLINES, adds_to, is_instruction, without_instructions
+from .grounding import supported
 from .prompts import load_prompt
 from .result import NOT_FOUND, Answer, Evidence, generate, renumber
 from .retrieval import Hit

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.checks import is_grounded, is_instruction, supported, without_instructions
+from qa.checks import is_grounded, is_instruction, without_instructions
+from qa.grounding import supported
 from qa.text import sentences
 
 SUPER_BOWL = (

@@ -378,21 +378,21 @@ class Catalog:
     def all_chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
 
-    def damage(self) -> str | None:
-        """What SQLite's quick check finds wrong with the file (milliseconds for most
-        indexes), or None."""
-        found = [r[0] for r in self.db.execute("PRAGMA quick_check(1)")]
-        return None if found == ["ok"] else " ".join(found[0].split())[:160]
+    def damage(self, most: int = 1) -> str | None:
+        """What SQLite's quick check finds wrong with the file (up to `most` problems;
+        milliseconds for most indexes), or None."""
+        found = [" ".join(r[0].split()) for r in self.db.execute(f"PRAGMA quick_check({most:d})")]
+        return None if found == ["ok"] else "; ".join(found)[: 160 * most]
 
     def consistency(self) -> dict:
         """Counts that must agree: chunks, their full-text rows, open journal entries."""
-        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        problems = [p] if (p := self.damage(most=3)) else []
         try:  # the full-text index's own check of its shadow tables
             self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as exc:
             if "readonly" not in str(exc):  # an index on a read-only mount cannot run it
-                problems = [p for p in problems if p != "ok"] + [f"full-text index: {exc}"]
-        counts = {"integrity": "; ".join(" ".join(p.split()) for p in problems)}
+                problems.append(f"full-text index: {exc}")
+        counts = {"integrity": "; ".join(problems) or "ok"}
         queries = {
             "documents": "SELECT COUNT(*) FROM documents",
             "chunks": "SELECT COUNT(*) FROM chunks",

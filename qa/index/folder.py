@@ -84,43 +84,42 @@ def write_lock(directory: Path, timeout: float, read_only: bool = False) -> Writ
 
     check_folder(directory)
     made = not directory.exists()
-    keep_private = private()
-    keep_private.__enter__()  # left with the lock: everything written meanwhile is private
+    umask = os.umask(PRIVATE_UMASK)  # kept with the lock: all written meanwhile is private
     try:
         directory.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(directory / LOCK_NAME))
         lock.acquire(timeout=timeout)
     except Timeout as exc:
-        keep_private.__exit__(None, None, None)
+        os.umask(umask)
         raise IndexBusy(
             f"another qa process is writing to {directory}; "
             f"waited {timeout:g}s (see --lock-timeout)"
         ) from exc
     except OSError as exc:
-        keep_private.__exit__(None, None, None)
+        os.umask(umask)
         raise IndexReadOnly(
             f"the index at {directory} is read-only ({exc.strerror}); "
             f"qa can search it but not change it"
         ) from exc
     if read_only or not writable(directory):
         lock.release()
-        keep_private.__exit__(None, None, None)
+        os.umask(umask)
         raise IndexReadOnly(
             f"the index at {directory} is read-only; qa can search it but not change it"
         )
-    return WriteLock(lock, directory if made else None, keep_private)
+    return WriteLock(lock, directory if made else None, umask)
 
 
 class WriteLock:
     """The write lock; releasing it also removes a folder made for it that stayed empty
     (a failed first ingest leaves nothing behind)."""
 
-    def __init__(self, lock, made: Path | None, keep_private):
-        self.lock, self.made, self.keep_private = lock, made, keep_private
+    def __init__(self, lock, made: Path | None, umask: int):
+        self.lock, self.made, self.umask = lock, made, umask  # the umask to restore
 
     def release(self) -> None:
         self.lock.release()
-        self.keep_private.__exit__(None, None, None)
+        os.umask(self.umask)
         if self.made is not None and {e.name for e in self.made.iterdir()} <= {LOCK_NAME}:
             (self.made / LOCK_NAME).unlink(missing_ok=True)
             try:

@@ -8,7 +8,14 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..errors import DiskFull, IndexDamaged, IndexReadOnly, ServerUnavailable
+from ..errors import (
+    DiskFull,
+    IndexDamaged,
+    IndexReadOnly,
+    ServerUnavailable,
+    from_environment,
+    is_connection_failure,
+)
 from .folder import private
 
 COLLECTION = "qa_chunks"
@@ -41,7 +48,6 @@ class Vectors:
         try:
             yield
         except Exception as exc:
-            names = {c.__name__ for c in type(exc).__mro__}
             if self.path is not None and _nearly_full(self.path):
                 # Chroma reports a full disk as "Error in compaction" and the like
                 raise DiskFull(
@@ -49,14 +55,7 @@ class Vectors:
                     f"({type(exc).__name__}: {str(exc)[:80]}); free some space and run the "
                     f"command again (what was indexed before is kept)"
                 ) from exc
-            if self.url and names & {
-                "ConnectError",
-                "RemoteProtocolError",
-                "ReadError",
-                "ConnectTimeout",
-                "ReadTimeout",
-                "ConnectionError",
-            }:
+            if self.url and is_connection_failure(exc):
                 raise ServerUnavailable(
                     f"the Chroma server at {self.url} stopped answering ({type(exc).__name__}); "
                     f"nothing committed is lost: run the same command again once it is back"
@@ -126,8 +125,6 @@ def open_embedded(directory: Path, read_only: bool, writable: bool) -> Vectors:
             collection = client.get_or_create_collection(COLLECTION, configuration=HNSW)
         return Vectors(client, collection, path=directory / "chroma")
     except Exception as exc:
-        from ..errors import DiskFull, from_environment
-
         if isinstance(from_environment(exc), DiskFull):
             raise DiskFull(
                 f"no space left on the device holding {directory}: the vector store cannot "
