@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 Q      ?= what did India and Russia agree on defence?
 
-.PHONY: ask test lint bench guard
+.PHONY: ask test check lint bench guard
 
 ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
 	@$(VENV)/bin/qa ingest
@@ -19,6 +19,12 @@ bench: $(VENV)/.installed  ## speed, memory and quality figures into bench/RESUL
 
 guard: $(VENV)/.installed-test  ## retrain qa/models/instruction_guard.npy and its card (~5 min)
 	$(PY) bench/train_guard.py
+
+check: $(VENV)/.installed-test  ## lint, format, types and the fast tests (~2 min)
+	$(PY) -m ruff check qa tests bench
+	$(PY) -m ruff format --check qa tests bench
+	$(PY) -m mypy
+	$(PY) -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check qa tests bench

@@ -11,9 +11,10 @@ import itertools
 import sys
 from pathlib import Path
 
-from qa import answer, compose
+from qa.answering import extractive as compose
+from qa.answering import pipeline as answer
 from qa.embeddings import default_embedder
-from qa.evaluate_broad import evaluate_broad, load_broad
+from qa.eval.broad import evaluate_broad, load_broad
 from qa.index import Index
 from qa.retrieval import search
 

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import naive  # noqa: E402  (sets the offline environment before its imports)
 
-from qa.evaluate import percentile  # noqa: E402
-from qa.evaluate_broad import corpus_paths, fact_coverage, load_broad, readable  # noqa: E402
+from qa.eval.broad import corpus_paths, fact_coverage, load_broad, readable  # noqa: E402
+from qa.eval.squad import percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "eval"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.config import ChunkSettings, offline_environment
 from qa.embeddings import SentenceTransformerEmbeddings
-from qa.evaluate import RECALL_AT, build_index, load_squad
+from qa.eval.squad import RECALL_AT, build_index, load_squad
 from qa.index import Index
 from qa.retrieval import search_documents
 

@@ -157,7 +157,7 @@ def main() -> None:
             )
 
     if DEV.exists():
-        from qa.evaluate import load_squad
+        from qa.eval.squad import load_squad
 
         paragraphs, _ = load_squad(DEV)
         for source, text in paragraphs.items():

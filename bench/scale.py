@@ -21,7 +21,7 @@ DEV = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-8-articles.json"
 def main():
     target = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     sys.path.insert(0, str(ROOT))
-    from qa.evaluate import load_squad
+    from qa.eval.squad import load_squad
 
     paragraphs, questions = load_squad(DEV)
     texts = list(paragraphs.values())

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import DEFAULT_MIN_SCORE, select_evidence
+from qa.answering.options import DEFAULT_MIN_SCORE
+from qa.answering.pipeline import select_evidence
 from qa.config import offline_environment
 from qa.embeddings import default_embedder
-from qa.evaluate import contains_gold, f1, load_squad, pick
+from qa.eval.metrics import contains_gold, f1
+from qa.eval.squad import Sampling, load_squad
 from qa.index import Index
 from qa.llms import local_model_path
 from qa.retrieval import search
@@ -65,7 +67,7 @@ def main(squad: str, index_dir: str, n: int, seed: int) -> None:
         return x - m - math.log(np.exp(x - m).sum())
 
     rows, started = [], time.time()
-    for q in pick(questions, None, n, seed):
+    for q in Sampling(sample=n, seed=seed).pick(questions):
         ev = select_evidence(q.question, search(q.question, index, embedder, 4), 1)
         if not ev or ev[0].score < DEFAULT_MIN_SCORE:
             continue

@@ -18,7 +18,7 @@ INT8_NAME = EMBEDDING_MODEL + " (int8, per channel)"  # the default embedder, to
 DEFAULT_CHUNK_SIZE = 800
 DEFAULT_CHUNK_OVERLAP = 100
 DEFAULT_MAX_FILE_MB = 50.0  # larger files are skipped (and listed)
-DEFAULT_K = 4  # passages an answer draws on (8 for a broad question: answer.BROAD_K)
+DEFAULT_K = 4  # passages an answer draws on (8 for a broad question: answering.pipeline.BROAD_K)
 LOCK_TIMEOUT = 60.0  # seconds a writer waits for another one
 DATE_FORMATS = ["%Y-%m-%d"]  # --since/--until
 

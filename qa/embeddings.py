@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -94,7 +96,7 @@ class OnnxEmbeddings(Embeddings):
         self.quantized = quantized
         self.name = INT8_NAME if quantized else EMBEDDING_MODEL
         self._sessions: list = []  # single-threaded, one per core at most, made on demand
-        self._tokenizer = None
+        self._tokenizer: Any = None  # tokenizers.Tokenizer, loaded on first use
         self._model_file = ""
 
     def _load(self) -> None:
@@ -261,7 +263,7 @@ def quantized_copy(target: Path) -> Path:
 
 
 # QA_EMBEDDER names one of these; each makes an embedder (tests register their own).
-EMBEDDER_FACTORIES: dict[str, object] = {
+EMBEDDER_FACTORIES: dict[str, Callable[[], Embeddings]] = {
     "int8": lambda: OnnxEmbeddings(quantized=True),
     "onnx": lambda: OnnxEmbeddings(quantized=False),
     "torch": lambda: SentenceTransformerEmbeddings(),

@@ -106,6 +106,6 @@ def warn(message: str) -> None:
     """One line on stderr about something the command worked around."""
     import sys
 
-    from .text import clean
+    from .terminal import clean
 
     print(f"qa: warning: {clean(message)}", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -11,7 +10,10 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_MAX_FILE_MB, LOCK_TIMEOUT, ChunkSettings
-from .documents import (
+from .errors import IndexDamaged, PathNotFound, SourcesMissing, UsageError
+from .index import KEPT_ENTRIES, Embedded, Index, embedding_settings
+from .paths import Sources, check_overlap, folder_mark, is_under, resolve, wanted_again
+from .reading import (
     Chunk,
     Document,
     Skip,
@@ -20,8 +22,6 @@ from .documents import (
     make_splitter,
     read_document,
 )
-from .errors import IndexDamaged, IndexFolderRefused, PathNotFound, SourcesMissing, UsageError
-from .index import KEPT_ENTRIES, Index, embedding_settings
 
 EMBED_BATCH = 256  # chunks embedded and written together, across documents
 
@@ -78,27 +78,6 @@ def recorded_chunk_settings(index: Index) -> ChunkSettings | None:
     )
 
 
-def check_overlap(roots: Sequence[Path], index_dir: Path) -> None:
-    """Refuse to ingest the index folder itself, or a folder inside it or around it.
-
-    An index folder inside an ingested folder is allowed when a hidden folder holds it
-    (hidden folders are never walked, so nothing of the index is read as a document).
-    """
-    ix = index_dir.resolve()
-    for root in roots:
-        if root == ix or _is_under(root, ix):
-            raise IndexFolderRefused(
-                f"{root} is inside the index folder {ix}; keep documents and index apart"
-            )
-        if root.is_dir() and _is_under(ix, root):
-            inside = ix.relative_to(root).parts
-            if not any(part.startswith(".") for part in inside):
-                raise IndexFolderRefused(
-                    f"the index folder {ix} is inside {root}, which is being ingested; "
-                    f"choose an --index outside it"
-                )
-
-
 def ingest(
     paths: Sequence[Path],
     index: Index,
@@ -144,10 +123,10 @@ def ingest(
         )
         if prune:
             for doc in index.documents():
-                if doc["path"] in seen:
+                if doc.path in seen:
                     continue
-                if any(_is_under(Path(doc["path"]), r) for r in roots if r.is_dir()):
-                    report.chunks_removed += index.remove_document(doc["path"])
+                if any(is_under(Path(doc.path), r) for r in roots if r.is_dir()):
+                    report.chunks_removed += index.remove_document(doc.path)
                     report.removed += 1
     finally:
         lock.release()
@@ -217,7 +196,12 @@ class _Sync:
         chunk_vecs, sentence_vecs = embed_chunks(self.embedder, chunks)
         vectors, sentences = iter(chunk_vecs), iter(sentence_vecs)
         items = [
-            (doc, root, [next(vectors) for _ in doc.chunks], [next(sentences) for _ in doc.chunks])
+            Embedded(
+                doc,
+                root,
+                vectors=[next(vectors) for _ in doc.chunks],
+                sentence_vectors=[next(sentences) for _ in doc.chunks],
+            )
             for doc, root, _ in self.batch
         ]
         for (_, _, existed), (added, removed) in zip(self.batch, self.index.put_documents(items)):
@@ -254,19 +238,19 @@ def reindex(
     chunk = chunk or recorded_chunk_settings(index) or ChunkSettings()
     documents = index.documents()
     forgotten = index.forgotten()
-    roots = sorted({Path(d["root"]) for d in documents})
+    roots = sorted({Path(d.root) for d in documents})
     gone = [r for r in roots if not r.exists()]
     # A file ingested by name and since deleted (its folder is still there) is dropped;
     # a folder that is gone, or a file whose folder is gone, may only be unmounted.
     deleted = [
         r
         for r in gone
-        if r.parent.is_dir() and all(d["path"] == str(r) for d in documents if d["root"] == str(r))
+        if r.parent.is_dir() and all(d.path == str(r) for d in documents if d.root == str(r))
     ]
     missing = [r for r in gone if r not in deleted]
     roots = [r for r in roots if r not in deleted]
     if missing:  # an unmounted drive or a renamed folder: rebuilding would drop its documents
-        held = sum(Path(d["root"]) in missing for d in documents)
+        held = sum(Path(d.root) in missing for d in documents)
         names = ", ".join(map(str, missing[:3])) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         )
@@ -348,9 +332,9 @@ def forget(paths: Sequence[str], index: Index, lock_timeout: float = LOCK_TIMEOU
             matches = [
                 d
                 for d in docs
-                if Path(d["path"]) == target
-                or _is_under(Path(d["path"]), target)
-                or (d["source"] == p and not Path(p).exists())
+                if Path(d.path) == target
+                or is_under(Path(d.path), target)
+                or (d.source == p and not Path(p).exists())
             ]
             plans.append((p, target, matches))
         missing = [p for p, _, matches in plans if not matches]
@@ -358,77 +342,14 @@ def forget(paths: Sequence[str], index: Index, lock_timeout: float = LOCK_TIMEOU
             raise PathNotFound(f"no indexed document at {', '.join(missing)}; nothing was removed")
         removed: list[str] = []
         for _, target, matches in plans:
-            marks = [d["path"] for d in matches]
+            marks = [d.path for d in matches]
             if target.is_dir():
                 marks.append(folder_mark(target))  # ingesting this folder by name undoes it
             index.set_forgotten(marks)
             for d in matches:
-                if d["source"] not in removed:
-                    index.remove_document(d["path"])
-                    removed.append(d["source"])
+                if d.source not in removed:
+                    index.remove_document(d.path)
+                    removed.append(d.source)
         return removed
     finally:
         lock.release()
-
-
-def folder_mark(folder: Path) -> str:
-    """How a forgotten folder is recorded beside its forgotten files: with a final '/'."""
-    return str(folder).rstrip(os.sep) + os.sep
-
-
-def wanted_again(roots: Sequence[Path], forgotten: set[str]) -> set[str]:
-    """The forgotten paths that ingesting `roots` brings back: a file named again, and
-    everything under a named folder that was forgotten as a whole (or lies inside one).
-    Ingesting the folder around a forgotten file or folder keeps it out."""
-    folders = [Path(f) for f in forgotten if f.endswith(os.sep)]
-    back: set[str] = set()
-    for root in roots:
-        if not root.is_dir():
-            back |= {str(root)} & forgotten
-        elif any(root == f or _is_under(root, f) for f in folders):
-            back |= {f for f in forgotten if _is_under(Path(f), root)}
-    return back
-
-
-class Sources:
-    """Keeps source names (what citations show) unique: a second `docs/x.txt` from another
-    folder is shown with more of its path (`b/docs/x.txt`)."""
-
-    def __init__(self, documents: list[dict]):
-        self.owner = {d["source"]: d["path"] for d in documents}
-
-    def claim(self, source: str, path: str) -> str:
-        parts = Path(path).parts
-        name = source
-        depth = len(Path(source).parts)
-        while self.owner.get(name, path) != path and depth < len(parts) - 1:
-            depth += 1
-            name = Path(*parts[-depth:]).as_posix()
-        if self.owner.get(name, path) != path:
-            name = path
-        self.owner[name] = path
-        return name
-
-
-def resolve(path: Path) -> Path:
-    """The real path of a file; a broken or looping symlink is skipped, not fatal."""
-    try:
-        return path.resolve(strict=True)
-    except RuntimeError as exc:  # Python < 3.13 reports a loop this way
-        raise Skip("symlink loop") from exc
-    except OSError as exc:
-        import errno
-
-        if exc.errno == errno.ELOOP:
-            raise Skip("symlink loop") from exc
-        raise Skip(
-            "broken symlink" if path.is_symlink() else f"unreadable ({exc.strerror})"
-        ) from exc
-
-
-def _is_under(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False

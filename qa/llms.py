@@ -129,7 +129,7 @@ def _ollama(spec: LLMSpec):
     from langchain_ollama import ChatOllama
 
     return ChatOllama(
-        model=spec.model,
+        model=spec.model or "",
         base_url=spec.base_url,
         temperature=0,
         client_kwargs={"timeout": spec.timeout},
@@ -142,10 +142,12 @@ def _openai(spec: LLMSpec):
     key = api_key(spec.base_url)
     if not key and not spec.base_url:
         raise UsageError("openai: needs OPENAI_API_KEY, or --base-url for a local server")
+    from pydantic import SecretStr
+
     return ChatOpenAI(
-        model=spec.model,
+        model=spec.model or "",
         base_url=spec.base_url,
-        api_key=key or "not-needed",
+        api_key=SecretStr(key or "not-needed"),
         temperature=0,
         max_retries=0,
         timeout=spec.timeout,

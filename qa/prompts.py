@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .config import prompts_dir
@@ -36,7 +37,7 @@ class Prompt:
 _SECTION = re.compile(r"^\[(system|user|assistant)\]\s*$", re.MULTILINE)
 
 
-def load_prompt(name: str, required: set[str] = frozenset()) -> Prompt:
+def load_prompt(name: str, required: AbstractSet[str] = frozenset()) -> Prompt:
     path = prompts_dir() / f"{name}.txt"
     try:
         raw = path.read_text(encoding="utf-8")

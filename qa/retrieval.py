@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_K
 from .errors import DiskFull, UsageError, warn
-from .formats import chunk_location
 from .index import Index, StoredChunk, embedding_settings
+from .reading.location import Location, cite
 from .text import content_words, stems
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
@@ -27,7 +28,7 @@ RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 SENTENCE_WEIGHTS = (0.2, 0.1, 0.4, 0.3)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Filters:
     source: str | None = None  # a glob over source names or paths
     since: str | None = None  # YYYY-MM-DD, inclusive
@@ -43,7 +44,7 @@ class SentenceMatch:
     end: int
     similarity: float  # cosine with the question
     overlap: float  # IDF-weighted share of the question's words
-    vector: object = field(default=None, repr=False)  # the stored sentence vector (unit length)
+    vector: Any = field(default=None, repr=False)  # the stored sentence vector (unit length)
 
 
 @dataclass
@@ -59,12 +60,17 @@ class Hit:
     score: float  # the score used for ranking
     rank: int = 0
     sentences: list[SentenceMatch] = field(default_factory=list, repr=False)
-    location: dict | None = None  # page, lines, section; None: not recorded (older index)
+    location: Location | None = None  # page, lines, section; None: not recorded (older index)
+
+    def citation(self) -> str:
+        """The passage as cited: "report.pdf pp. 3-4", "notes/plan.md:12-18 § Budget"."""
+        return cite(self.source, self.location, self.chunk)
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["sentences"]
-        out["location"] = chunk_location(self.location)  # its sentences' places stay inside
+        # as stored, without its sentences' places
+        out["location"] = self.location.of_chunk().to_dict() if self.location else None
         return out
 
 
@@ -87,14 +93,7 @@ def search(
 
     `with_sentences` scores the hits' sentences against the question (for evidence).
     """
-    if not query.strip():
-        raise UsageError("the query is empty")
-    if retriever not in RETRIEVERS:
-        raise UsageError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
-    if fusion not in FUSIONS:
-        raise UsageError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
-    if k < 1:
-        raise UsageError("-k must be at least 1")
+    _check_request(query, k, retriever, fusion)
     index.require_documents()
     index.check_settings(embedding_settings(embedder), for_query=True)
     paths = (filters or Filters()).paths(index)
@@ -121,12 +120,8 @@ def search(
         scores = dense
     elif retriever == "lexical":
         scores = lexical
-    elif fusion == "rrf":
-        scores = rrf([dense, lexical])
-    elif fusion == "weighted":
-        scores = weighted([dense, lexical], [dense_weight, 1 - dense_weight])
     else:
-        scores = sentence_fusion(candidates, dense, lexical, matches)
+        scores = _fuse(fusion, candidates, dense, lexical, matches, dense_weight)
 
     hits = [hit_from(chunks[i], score) for i, score in scores if i in chunks]
     hits = (diversify(hits) if spread else hits)[:k]
@@ -136,6 +131,26 @@ def search(
         hit.rank = rank
         hit.sentences = matches.get(hit.id, []) if with_sentences else []
     return hits
+
+
+def _check_request(query: str, k: int, retriever: str, fusion: str) -> None:
+    if not query.strip():
+        raise UsageError("the query is empty")
+    if retriever not in RETRIEVERS:
+        raise UsageError(f"unknown retriever {retriever!r}; choose one of {', '.join(RETRIEVERS)}")
+    if fusion not in FUSIONS:
+        raise UsageError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
+    if k < 1:
+        raise UsageError("-k must be at least 1")
+
+
+def _fuse(fusion, candidates, dense, lexical, matches, dense_weight) -> list[tuple[str, float]]:
+    """The hybrid ranking of the dense and lexical candidates, by `fusion`."""
+    if fusion == "rrf":
+        return rrf([dense, lexical])
+    if fusion == "weighted":
+        return weighted([dense, lexical], [dense_weight, 1 - dense_weight])
+    return sentence_fusion(candidates, dense, lexical, matches)
 
 
 def hit_from(c: StoredChunk, score: float) -> Hit:
@@ -150,7 +165,7 @@ def hit_from(c: StoredChunk, score: float) -> Hit:
         date=c.date,
         text=c.text,
         score=round(score, 6),
-        location=c.location,
+        location=Location.from_dict(c.location),
     )
 
 

@@ -1,4 +1,4 @@
-"""Small text utilities shared by retrieval, evidence selection and grounding."""
+"""Words, stems and sentences: how retrieval, evidence selection and grounding read text."""
 
 from __future__ import annotations
 
@@ -16,62 +16,8 @@ STOPWORDS = frozenset(
     yourselves also s t don many much one ones whose""".split()
 )
 
-CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3]
 NUMERAL = r"\d[\d,.]*\d"  # digits with separators: 600,000 and 3.5 stay whole
 NUMBER = re.compile(rf"{NUMERAL}|\d")
-
-
-# C0 and C1 control characters (escape sequences start with one) and the bidirectional
-# overrides that reorder what a terminal shows; newlines and tabs are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean(text: str) -> str:
-    """`text` safe to print on a terminal: no control characters (an escape sequence in a
-    document or file name could clear the screen or retitle the window). A carriage
-    return becomes a space."""
-    return _CONTROL.sub("", text.replace("\r", " "))
-
-
-def one_line(text: str) -> str:
-    """`clean(text)` on one line: a file name with a line break in it must not break a
-    citation or a `path:line:` row in two."""
-    return clean(text).replace("\n", "⏎").replace("\t", " ")
-
-
-def iso_date(value: str) -> str | None:
-    """`value` if it is a real calendar date written YYYY-MM-DD, else None."""
-    import datetime
-
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return None
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return value
-
-
-def cited_numbers(text: str) -> list[int]:
-    """The source numbers `text` cites, in order ("… [2] … [1, 3]" → [2, 1, 3])."""
-    return [int(x) for m in CITATION.finditer(text) for x in m.group(1).split(",")]
-
-
-def map_citations(text: str, change) -> str:
-    """`text` with each citation's numbers replaced by `change(numbers)`; a citation left
-    with no number is removed, and so is the space before punctuation it leaves."""
-
-    def sub(m: re.Match) -> str:
-        numbers = change([int(x) for x in m.group(1).split(",")])
-        return "[" + ", ".join(map(str, numbers)) + "]" if numbers else ""
-
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", CITATION.sub(sub, text))
-
-
-def uncited(text: str) -> str:
-    """`text` without its citation marks."""
-    text = re.sub(r"[ \t]{2,}", " ", CITATION.sub(" ", text))
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text).strip()
 
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

@@ -1,7 +1,7 @@
 import pytest
 
-from qa.answer import NOT_FOUND, Evidence, ask
-from qa.checks import is_grounded
+from qa.answering import NOT_FOUND, AskOptions, Evidence, ask
+from qa.answering.grounding import is_grounded
 from qa.index import Index
 from qa.ingest import ingest
 from qa.retrieval import Hit
@@ -103,8 +103,8 @@ def test_the_small_models_unchecked_words_are_not_streamed(index, embedder, fake
 
 def test_min_score_controls_abstention(index, embedder, fake_llm):
     fake_llm.enqueue("Assault rifles.")
-    assert ask(QUESTION, index, embedder, "local", min_score=5.0).abstained
-    assert not ask(QUESTION, index, embedder, "local", min_score=0.0).abstained
+    assert ask(QUESTION, index, embedder, "local", AskOptions(min_score=5.0)).abstained
+    assert not ask(QUESTION, index, embedder, "local", AskOptions(min_score=0.0)).abstained
 
 
 def test_grounding_check():

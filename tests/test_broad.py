@@ -7,14 +7,15 @@ import re
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from qa.answer import ask
-from qa.evaluate_broad import fact_coverage, readable
+from qa.answering import AskOptions, ask, summarize
+from qa.answering.intent import QuestionKind, classify
+from qa.eval.broad import fact_coverage, readable
 from qa.index import Index
 from qa.ingest import ingest
-from qa.intent import BROAD, DOCUMENT, FACTOID, classify
-from qa.summary import summarize
 
 from .test_cli import run
+
+FACTOID, BROAD, DOCUMENT = QuestionKind.FACTOID, QuestionKind.BROAD, QuestionKind.DOCUMENT
 
 
 @pytest.mark.parametrize(
@@ -193,8 +194,8 @@ def test_a_capable_model_with_nothing_supported_falls_back_to_the_documents(inde
         index,
         embedder,
         "openai:big",
+        AskOptions(min_score=0.0),
         chat_model=model,
-        min_score=0.0,
     )
     assert answer.answer_from == "evidence" and not answer.grounded
     assert "Mars" not in answer.answer and answer.unsupported
@@ -220,7 +221,7 @@ def test_a_capable_models_bullets_stay_bullets(index, embedder):
 
 
 def test_an_extractive_summary_of_a_document(index, docs):
-    doc = next(d for d in index.documents() if d["source"] == "docs/summit.txt")
+    doc = next(d for d in index.documents() if d.source == "docs/summit.txt")
     answer = summarize(doc, index, "local")
     assert answer.kind == "document" and answer.answer_from == "evidence"
     text = (docs / "summit.txt").read_text()
@@ -336,7 +337,7 @@ def test_eval_reads_the_broad_format(fake_cli, docs, tmp_path):
 
 
 def test_a_sentence_that_leans_on_the_one_before_is_not_used_alone():
-    from qa.compose import leans_back
+    from qa.answering.extractive import leans_back
 
     assert leans_back("The outcome of that was not as fruitful as the meeting with Mr Modi.")
     assert leans_back("This prepared the grounds for the summit.")
@@ -360,7 +361,7 @@ def test_a_sentence_that_leans_on_the_one_before_is_not_used_alone():
 def test_a_question_about_something_never_mentioned_is_declined_naming_it(
     index, embedder, question, missing
 ):
-    answer = ask(question, index, embedder, "extractive", min_score=0.0)
+    answer = ask(question, index, embedder, "extractive", AskOptions(min_score=0.0))
     assert answer.abstained and answer.sources == []
     assert answer.answer == f'I couldn\'t find "{missing}" in the indexed documents.'
 
@@ -374,11 +375,11 @@ def test_a_question_about_something_never_mentioned_is_declined_naming_it(
     ],
 )
 def test_questions_about_what_is_mentioned_are_answered(index, embedder, question):
-    assert not ask(question, index, embedder, "extractive", min_score=0.0).abstained
+    assert not ask(question, index, embedder, "extractive", AskOptions(min_score=0.0)).abstained
 
 
 def test_a_numbered_name_is_looked_up_in_the_whole_index(index):
-    from qa.checks import unmentioned
+    from qa.answering.abstention import unmentioned
 
     # "Super Bowl 50" need not be in the passages retrieved, only somewhere in the index.
     asked: list[str] = []
@@ -395,7 +396,7 @@ def test_a_numbered_name_is_looked_up_in_the_whole_index(index):
 
 
 def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
-    from qa.compose import broad, cues
+    from qa.answering.extractive import broad, cues
 
     class C:
         def __init__(self, text, score, hit, start=0):

@@ -3,7 +3,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from qa.chat import Conversation, is_follow_up, rewrite_follow_up
+from qa.answering.conversation import Conversation, is_follow_up, rewrite_follow_up
 from qa.cli import app
 from qa.index import Index
 from qa.ingest import ingest

@@ -167,7 +167,7 @@ def test_debug_shows_the_traceback(ingested, monkeypatch):
 
 
 def test_a_quoted_answer_stays_in_view_in_its_shortened_source():
-    from qa.ui import excerpt
+    from qa.cli.show import excerpt
 
     quote = " ".join(f"word{i}" for i in range(60)) + " the Taliban at the end."
     assert excerpt(quote).endswith(" …") and "Taliban" not in excerpt(quote)

@@ -44,7 +44,7 @@ def ingest_cmd(folder, index, *extra):
 def state(index_dir):
     ix = Index(index_dir)
     check = ix.consistency()
-    docs = {d["source"]: d["sha256"] for d in ix.documents()}
+    docs = {d.source: d.sha256 for d in ix.documents()}
     ix.close()
     return check, docs
 

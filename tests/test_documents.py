@@ -1,8 +1,8 @@
 import pytest
 
 from qa.config import ChunkSettings
-from qa.documents import Skip, chunk_document, iter_files, make_splitter, read_document, split_date
 from qa.errors import UsageError
+from qa.reading import Skip, chunk_document, iter_files, make_splitter, read_document, split_date
 from qa.text import sentences
 
 from .pdfs import pdf_bytes

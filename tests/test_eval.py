@@ -6,15 +6,11 @@ from typer.testing import CliRunner
 
 from qa.cli import app
 from qa.errors import UsageError
-from qa.evaluate import (
-    contains_gold,
+from qa.eval.metrics import contains_gold, exact_match, f1, normalize_answer, percentile
+from qa.eval.squad import (
+    Sampling,
     evaluate,
-    exact_match,
-    f1,
     load_squad,
-    normalize_answer,
-    percentile,
-    pick,
 )
 from qa.index import Index
 from qa.retrieval import Hit
@@ -39,9 +35,9 @@ def test_load_squad_v2_marks_impossible_questions():
     assert len(paragraphs) == 3 and len(questions) == 5
     assert {q.id for q in questions if q.impossible} == {"e4"}
     assert questions[0].document == "corpus/Etna/p0000.txt"
-    assert [q.id for q in pick(questions, 2, None, 0)] == ["e1", "e2"]
-    assert len(pick(questions, None, 3, 7)) == 3
-    assert pick(questions, None, 3, 7) == pick(questions, None, 3, 7)
+    assert [q.id for q in Sampling(limit=2).pick(questions)] == ["e1", "e2"]
+    assert len(Sampling(sample=3, seed=7).pick(questions)) == 3
+    assert Sampling(sample=3, seed=7).pick(questions) == Sampling(sample=3, seed=7).pick(questions)
 
 
 def test_load_squad_errors(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.extract import answer_span, phrase_for, phrases, question_kind
+from qa.answering.spans import answer_span, phrase_for, phrases, question_kind
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from qa.formats import cite
+from qa.reading import Location, cite
 
 from .pdfs import pdf_bytes
 from .test_cli import run
@@ -179,7 +179,7 @@ def test_each_fact_is_found_and_cited_where_it_is(shelf, name, query, where, sho
     hit = json.loads(run("search", query, "--json", "-k", "1").stdout)
     assert hit["source"] == f"shelf/{name}"
     assert where.items() <= hit["location"].items(), hit["location"]
-    assert cite(hit["source"], hit["location"]).endswith(shown)
+    assert cite(hit["source"], Location.from_dict(hit["location"])).endswith(shown)
     answer = json.loads(
         run("ask", f"what is said about {query}?", "--json", "--llm", "extractive",
             "--min-score", "0").stdout
@@ -300,7 +300,8 @@ def test_a_fact_on_line_5_is_cited_at_line_5(fake_cli, fake_llm, tmp_path):
 
 
 def test_an_index_without_sentence_places_cites_the_chunk():
-    from qa.formats import quote_location
+    def quote_location(stored: dict, start: int) -> dict:
+        return Location.from_dict(stored).of_quote(start).to_dict()
 
     old = {"page": 1, "page_end": 3}
     assert quote_location(old, 120) == old
@@ -308,4 +309,4 @@ def test_an_index_without_sentence_places_cites_the_chunk():
            [70, {"page": 2}], [140, {"page": 3}]]}  # fmt: skip
     assert quote_location(new, 140) == {"section": "Otters", "page": 3}
     assert quote_location(new, 100) == {"section": "Otters", "page": 2}
-    assert cite("a.pdf", quote_location(new, 140)) == "a.pdf p. 3 § Otters"
+    assert cite("a.pdf", Location.from_dict(new).of_quote(140)) == "a.pdf p. 3 § Otters"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.checks import is_grounded, is_instruction, without_instructions
-from qa.grounding import supported
+from qa.answering.grounding import is_grounded, supported
+from qa.answering.safety import is_instruction, without_instructions
 from qa.text import sentences
 
 SUPER_BOWL = (
@@ -244,8 +244,8 @@ def test_no_sentence_of_the_training_articles_is_taken_for_an_instruction():
 
 
 def test_a_passage_of_nothing_but_instructions_reaches_no_model():
+    from qa.answering.writer import passage_text
     from qa.retrieval import Hit, SentenceMatch
-    from qa.writing import passage_text
 
     text = INJECTIONS[0] + " " + INJECTIONS[1]
     spans = sentences(text)

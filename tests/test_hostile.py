@@ -83,15 +83,15 @@ def test_reindex_refuses_when_a_source_folder_is_missing_and_keeps_the_index(
 ):
     index = Index(tmp_path / "ix")
     ingest([docs], index, embedder)
-    before = {d["source"] for d in index.documents()}
+    before = {d.source for d in index.documents()}
     docs.rename(tmp_path / "unmounted")
     with pytest.raises(SourcesMissing, match="missing now") as caught:
         reindex(index, embedder)
     assert str(docs) in str(caught.value) and "qa forget" in str(caught.value)
-    assert {d["source"] for d in Index(tmp_path / "ix").documents()} == before
+    assert {d.source for d in Index(tmp_path / "ix").documents()} == before
     (tmp_path / "unmounted").rename(docs)
     assert reindex(Index(tmp_path / "ix"), embedder).unchanged == 0
-    assert {d["source"] for d in Index(tmp_path / "ix").documents()} == before
+    assert {d.source for d in Index(tmp_path / "ix").documents()} == before
 
 
 def test_reindex_drops_a_file_ingested_by_name_and_deleted_since(tmp_path, docs, embedder):
@@ -100,7 +100,7 @@ def test_reindex_drops_a_file_ingested_by_name_and_deleted_since(tmp_path, docs,
     (docs / "bread.txt").unlink()
     report = reindex(index, embedder)
     assert skipped(report) == {"bread.txt": "no longer exists"}
-    assert [d["source"] for d in Index(tmp_path / "ix").documents()] == ["volcano.md"]
+    assert [d.source for d in Index(tmp_path / "ix").documents()] == ["volcano.md"]
 
 
 def test_a_killed_reindex_leaves_no_staging_copy_behind(tmp_path, docs, embedder):
@@ -129,8 +129,7 @@ def test_a_link_to_a_device_and_a_fifo_are_skipped_not_read(tmp_path, docs, embe
 
 
 def test_a_file_that_grows_past_the_limit_while_read_is_cut_off(tmp_path, monkeypatch):
-    from qa import documents
-    from qa.formats import Skip
+    from qa.reading import Skip, read_text
 
     big = tmp_path / "big.txt"
     big.write_text("a" * 10)
@@ -145,7 +144,7 @@ def test_a_file_that_grows_past_the_limit_while_read_is_cut_off(tmp_path, monkey
     )
     big.write_text("a" * 3 * 1024 * 1024)
     with pytest.raises(Skip, match="larger than 1 MB"):
-        documents.read_text(big, max_file_mb=1)
+        read_text(big, max_file_mb=1)
 
 
 def bomb_docx(path: Path, megabytes: int) -> None:
@@ -234,7 +233,7 @@ def test_deeply_nested_html_is_skipped_quickly(tmp_path, docs, embedder):
 def test_a_sheet_with_a_stale_size_is_read_whole(tmp_path):
     from openpyxl import Workbook
 
-    from qa.documents import read_text
+    from qa.reading import read_text
 
     book = Workbook()
     sheet = book.active
@@ -261,8 +260,7 @@ def test_a_sheet_with_a_stale_size_is_read_whole(tmp_path):
 
 
 def test_a_damaged_csv_says_why(tmp_path):
-    from qa.documents import read_text
-    from qa.formats import Skip
+    from qa.reading import Skip, read_text
 
     path = tmp_path / "bad.csv"
     path.write_text('a,b\n"x' + "y" * 200_000 + "\n")
@@ -323,7 +321,7 @@ def test_a_forgotten_folder_comes_back_when_ingested_by_name(tmp_path, docs, emb
     assert report.added == 0 and len(index.documents()) == 2
     report = ingest([docs / "sub"], index, embedder)  # the forgotten folder itself: back
     assert report.added == 2
-    assert "bread.txt" not in {d["source"] for d in index.documents()}
+    assert "bread.txt" not in {d.source for d in index.documents()}
 
 
 def test_a_forget_killed_halfway_is_finished_by_the_next_ingest(tmp_path, docs, embedder):
@@ -333,7 +331,7 @@ def test_a_forget_killed_halfway_is_finished_by_the_next_ingest(tmp_path, docs, 
     index.set_forgotten([bread])  # recorded; killed before the document was removed
     report = ingest([docs], index, embedder)
     assert report.removed == 1
-    assert bread not in {d["path"] for d in index.documents()}
+    assert bread not in {d.path for d in index.documents()}
 
 
 # -- models and servers --------

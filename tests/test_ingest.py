@@ -34,7 +34,7 @@ def test_changed_and_deleted_files_are_synced(tmp_path, docs, embedder):
     (docs / "volcano.md").unlink()
     report = ingest([docs], index, embedder)
     assert (report.updated, report.removed, report.unchanged) == (1, 1, 1)
-    sources = sorted(d["source"] for d in index.documents())
+    sources = sorted(d.source for d in index.documents())
     assert sources == ["docs/bread.txt", "docs/summit.txt"]
     sql, fts, chroma = counts(index)
     assert sql == fts == chroma
@@ -99,9 +99,9 @@ def test_another_embedding_model_is_refused_naming_the_setting_that_matches(
 def test_metadata_source_date_and_offsets(tmp_path, docs, embedder):
     index = Index(tmp_path / "ix")
     ingest([docs], index, embedder)
-    doc = next(d for d in index.documents() if d["source"] == "docs/volcano.md")
-    assert doc["date"] == "2020-03-01"
-    chunks = index.get_chunks(index.chunk_ids(doc["path"]))
+    doc = next(d for d in index.documents() if d.source == "docs/volcano.md")
+    assert doc.date == "2020-03-01"
+    chunks = index.get_chunks(index.chunk_ids(doc.path))
     raw = (docs / "volcano.md").read_text()
     for c in chunks.values():
         assert raw[c.start : c.start + len(c.text)] == c.text
@@ -147,7 +147,7 @@ def test_reindex_rebuilds_with_new_chunk_settings(tmp_path, docs, embedder):
     assert report.added == 3
     rebuilt = Index(tmp_path / "ix")
     assert rebuilt.settings()["chunk_size"] == 150
-    assert sorted(d["source"] for d in rebuilt.documents()) == [
+    assert sorted(d.source for d in rebuilt.documents()) == [
         "docs/bread.txt",
         "docs/summit.txt",
         "docs/volcano.md",
@@ -158,7 +158,7 @@ def test_reindex_rebuilds_with_new_chunk_settings(tmp_path, docs, embedder):
 
 
 def test_a_sentence_in_two_overlapping_chunks_is_embedded_once(embedder):
-    from qa.documents import Chunk
+    from qa.reading import Chunk
 
     shared = "The leaders also discussed trade and energy."
     first = f"India signed a rifle contract. {shared}"

@@ -317,7 +317,7 @@ def test_control_characters_never_reach_the_terminal(fake_cli, fake_llm, tmp_pat
 
 
 def test_an_injected_instruction_is_not_evidence(fake_cli, tmp_path):
-    from qa.answer import ask
+    from qa.answering import ask
     from qa.index import Index
     from qa.ingest import ingest
 
@@ -346,7 +346,7 @@ def test_an_injected_instruction_is_not_evidence(fake_cli, tmp_path):
 def test_ctrl_c_while_answering_cancels_that_answer_only(monkeypatch, capsys):
     import io
 
-    from qa import ui
+    from qa.cli.chat_loop import run_chat
 
     class Conversation:
         turns: list = []
@@ -374,7 +374,7 @@ def test_ctrl_c_while_answering_cancels_that_answer_only(monkeypatch, capsys):
     conversation = Conversation()
     stdin = io.TextIOWrapper(io.BytesIO(b"first question\nsecond question\n"))
     monkeypatch.setattr("sys.stdin", stdin)
-    ui.run_chat(conversation)
+    run_chat(conversation)
     assert conversation.asked == ["first question", "second question"]
     assert "second answer" in capsys.readouterr().out
 
@@ -388,7 +388,7 @@ def test_chat_reads_input_that_is_not_utf8(fake_cli, fake_llm, docs):
 
 
 def test_chat_history_is_private(tmp_path, monkeypatch):
-    from qa.ui import history_file
+    from qa.cli.chat_loop import history_file
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     old = tmp_path / "data" / "qa" / "chat_history"

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from .. import __version__
 from ..config import DATE_FORMATS, Retriever
 from ..errors import QAError, UsageError, from_environment
-from ..text import clean
+from ..terminal import clean
 
 
 class _Group(TyperGroup):
@@ -47,7 +47,7 @@ class _Group(TyperGroup):
             sys.exit(code)
         return code
 
-    def invoke(self, ctx: typer.Context):
+    def invoke(self, ctx):  # a click Context (typer vendors click)
         try:
             return super().invoke(ctx)
         except QAError as exc:
@@ -246,6 +246,21 @@ def _filters(source, since: datetime | None, until: datetime | None):
 
     day = lambda d: d.strftime("%Y-%m-%d") if d else None  # noqa: E731
     return Filters(source=source, since=day(since), until=day(until))
+
+
+def _ask_options(
+    k: int | None,
+    retriever: Retriever | None,
+    source: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    min_score: float | None,
+):
+    """How to answer, from the flags: what is not given is the library's default."""
+    from ..answering import AskOptions
+
+    filters = _filters(source, since, until)
+    return AskOptions.given(k=k, retriever=retriever, filters=filters, min_score=min_score)
 
 
 def _chunk_settings(store, size: int | None, overlap: int | None):

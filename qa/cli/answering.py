@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..config import DEFAULT_K, DEFAULT_RETRIEVER
-from ..text import clean
+from ..terminal import clean
 from . import (
     BaseUrlOpt,
     ChromaOpt,
@@ -22,6 +22,7 @@ from . import (
     SourceOpt,
     TimeoutOpt,
     UntilOpt,
+    _ask_options,
     _embedder,
     _filters,
     _index,
@@ -52,9 +53,8 @@ def ask(
 
     Example: qa ask "what did India and Russia agree on defence?"
     """
-    from ..answer import DEFAULT_MIN_SCORE
-    from ..answer import ask as run_ask
-    from ..ui import AnswerStream, print_answer
+    from ..answering import ask as run_ask
+    from .show import AnswerStream, print_answer
 
     spec = _llm(llm, base_url, timeout)
     question = _text_argument(question, "question")
@@ -67,10 +67,7 @@ def ask(
             store,
             _embedder(),
             spec,
-            k=k,
-            retriever=retriever.value,
-            filters=_filters(source, since, until),
-            min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+            _ask_options(k, retriever, source, since, until, min_score),
             on_token=stream.on_token if stream.enabled else None,
         )
         stream.finish(answer.answer)
@@ -104,24 +101,22 @@ def summarize(
 
     Example: qa summarize seeds/000_367919e9dc5d7af7.txt
     """
-    from ..summary import find_documents
-    from ..summary import summarize as run_summarize
-    from ..ui import print_answer, summary_progress
+    from ..answering import find_documents
+    from ..answering import summarize as run_summarize
+    from .show import out, print_answer, summary_progress
 
     spec = _llm(llm, base_url, timeout)
     store = _index(index, chroma_url)
     store.require_documents()
     documents = find_documents(store, paths)
     for n, document in enumerate(documents):
-        with summary_progress(document["source"], enabled=not json_out) as progress:
+        with summary_progress(document.source, enabled=not json_out) as progress:
             answer = run_summarize(document, store, spec, on_progress=progress)
         if json_out:
-            _print_json({"document": document["source"], **answer.to_dict()})
+            _print_json({"document": document.source, **answer.to_dict()})
             continue
-        from ..ui import out
-
         if len(documents) > 1:
-            out.print(("\n" if n else "") + f"[bold]{clean(document['source'])}[/bold]")
+            out.print(("\n" if n else "") + f"[bold]{clean(document.source)}[/bold]")
         print_answer(answer)
 
 
@@ -172,11 +167,11 @@ def search(
             _print_json(hit.to_dict())
         return
     if vimgrep:
-        from ..ui import print_vimgrep
+        from .show import print_vimgrep
 
         print_vimgrep(hits)
         return
-    from ..ui import print_hits
+    from .show import print_hits
 
     print_hits(hits)
 
@@ -203,19 +198,13 @@ def chat(
     Commands inside the chat: /sources, /reset, /help, /exit (or Ctrl-D).
     Example: qa chat
     """
-    from ..answer import DEFAULT_MIN_SCORE
-    from ..chat import Conversation
-    from ..ui import run_chat
+    from ..answering import Conversation
+    from .chat_loop import run_chat
 
     spec = _llm(llm, base_url, timeout)
     store = _index(index, chroma_url)
     store.require_documents()
-    options = {
-        "k": k,
-        "retriever": retriever.value,
-        "filters": _filters(source, since, until),
-        "min_score": DEFAULT_MIN_SCORE if min_score is None else min_score,
-    }
+    options = _ask_options(k, retriever, source, since, until, min_score)
     code = run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
     if code:
         raise typer.Exit(code)

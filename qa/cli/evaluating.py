@@ -15,6 +15,7 @@ from . import (
     LLMOpt,
     MinScoreOpt,
     RetrieverOpt,
+    _ask_options,
     _embedder,
     _llm,
     _print_json,
@@ -81,10 +82,11 @@ def eval_(
     Example: qa eval ../shared/eval/broad-questions-dev.json --corpus seeds/
     --corpus ../shared/eval/squad-v1.1-dev-8-articles.json
     """
-    # Long only by its options; the work is evaluate.run_eval's.
+    # Long only by its options; the work is eval.run.run_eval's.
     from ..config import ChunkSettings, offline_environment
-    from ..evaluate import run_eval
-    from ..ui import eval_progress, print_eval
+    from ..eval.run import run_eval
+    from ..eval.squad import Sampling
+    from .show import eval_progress, print_eval
 
     offline_environment()
     spec = _llm(llm, base_url)
@@ -93,16 +95,12 @@ def eval_(
             file,
             _embedder,
             spec,
+            _ask_options(k, retriever, None, None, None, min_score),
             directory=index,
             corpus=corpus or [],
             answers=answers,
-            k=k,
-            retriever=retriever.value,
-            min_score=min_score,
             chunk=ChunkSettings(chunk_size, chunk_overlap),
-            limit=limit,
-            sample=sample,
-            seed=seed,
+            sampling=Sampling(limit=limit, sample=sample, seed=seed),
             unanswerable=unanswerable,
             progress=progress,
         )

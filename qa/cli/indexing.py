@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,7 +64,7 @@ def ingest(
     """
     from ..config import default_seeds_dir
     from ..ingest import ingest as run_ingest
-    from ..ui import ingest_progress
+    from .show import ingest_progress
 
     store = _index(index, chroma_url)
     chunk = _chunk_settings(store, chunk_size, chunk_overlap)
@@ -81,7 +82,7 @@ def ingest(
     if json_out:
         _print_json(report.to_dict())
         return
-    from ..ui import print_ingest_report
+    from .show import print_ingest_report
 
     print_ingest_report(report)
 
@@ -108,6 +109,7 @@ def status(
     Example: qa status --documents
     """
     store = _index(index, chroma_url)
+    info: dict[str, Any]
     if not store.exists() and not chroma_url:
         info = {"index": str(store.directory), "documents": 0, "chunks": 0, "settings": {}}
     else:
@@ -119,13 +121,13 @@ def status(
             "settings": i.settings,
         }
     if documents and store.exists():
-        info["document_list"] = store.documents()
+        info["document_list"] = [asdict(d) for d in store.documents()]
     if check and store.exists():
         info["consistency"] = store.consistency()
     if json_out:
         _print_json(info)
     else:
-        from ..ui import print_status
+        from .show import print_status
 
         print_status(info)
     if check and not info.get("consistency", {}).get("ok", True):
@@ -172,7 +174,7 @@ def reindex(
     Example: qa reindex --chunk-size 600
     """
     from ..ingest import reindex as run_reindex
-    from ..ui import ingest_progress, print_ingest_report
+    from .show import ingest_progress, print_ingest_report
 
     store = _index(index, None)
     chunk = _chunk_settings(store, chunk_size, chunk_overlap)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from ..text import clean
+from ..terminal import clean
 from . import BaseUrlOpt, JsonOpt, _check_url, _Group, _llm, _print_json, app
 
 config_app = typer.Typer(cls=_Group, no_args_is_help=False, invoke_without_command=True)
@@ -37,6 +37,7 @@ def config_show(
     rows = []
     for key, about in CONFIG_KEYS.items():
         env = envs.get(key)
+        value: str | None
         if env and os.environ.get(env):
             value, source = os.environ[env], f"environment ({env})"
         elif key in values:

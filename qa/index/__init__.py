@@ -9,7 +9,8 @@ that finds journal entries left by a killed run deletes their vectors unless a
 committed document owns them (`recover`).
 
     qa/index/folder.py    what may be in an index folder; the one-writer lock
-    qa/index/catalog.py   SQLite: schema and migrations, rows, reads and writes
+    qa/index/records.py   rows read, documents to write, what sits beside a vector
+    qa/index/catalog.py   SQLite: rows, reads and writes (migrations.py: the schema)
     qa/index/vectors.py   Chroma collection behind upsert/delete/query/count
     qa/index/replica.py   server mode: the shared manifest and sentence vectors
 """
@@ -18,12 +19,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import LOCK_TIMEOUT
 from ..errors import EmptyIndex, IndexDamaged, IndexMismatch
-from .catalog import Catalog, DocumentRow, StoredChunk, StoredSentence, location_json
+from .catalog import Catalog
 from .folder import (
     DB_NAME,
     KEPT_ENTRIES,
@@ -32,6 +32,17 @@ from .folder import (
     restore_interrupted_reindex,
     writable,
     write_lock,
+)
+from .records import (
+    SCHEMA_VERSION,
+    DocumentPlan,
+    DocumentRow,
+    Embedded,
+    IndexInfo,
+    StoredChunk,
+    StoredSentence,
+    chunk_metadata,
+    embedding_settings,
 )
 from .replica import Replica, replica_dir
 from .vectors import COLLECTION, Vectors, forget_embedded_clients, open_embedded, open_http
@@ -42,6 +53,8 @@ __all__ = [
     "OWNED_ENTRIES",
     "SCHEMA_VERSION",
     "DocumentPlan",
+    "DocumentRow",
+    "Embedded",
     "Index",
     "IndexInfo",
     "StoredChunk",
@@ -49,33 +62,6 @@ __all__ = [
     "embedding_settings",
     "replica_dir",
 ]
-
-SCHEMA_VERSION = 1  # the index format an index records; queries refuse another
-
-
-@dataclass
-class IndexInfo:
-    location: str
-    documents: int
-    chunks: int
-    settings: dict
-
-
-@dataclass
-class DocumentPlan:
-    """One document to write: its chunks, their vectors, and which chunk ids are new
-    (to embed and journal) or stale (to delete)."""
-
-    doc: object  # documents.Document, chunked
-    root: Path
-    vectors: list  # one a chunk
-    sentence_vectors: list  # for each chunk, one a sentence
-    fresh: list[int]  # positions in doc.chunks of chunks not stored yet
-    stale: list[str]  # ids of stored chunks the document no longer has
-
-    @property
-    def path(self) -> str:
-        return str(self.doc.path)
 
 
 class Index:
@@ -153,9 +139,9 @@ class Index:
     # -- reads: each brings a replica up to date first --------------------------------------
     def sync(self) -> None:
         """Server mode: bring the replica up to date (once per Index)."""
-        if self.chroma_url and not self._synced:
+        if not self._synced and (replica := self.replica) is not None:
             self._synced = True
-            self.replica.sync(self.catalog)
+            replica.sync(self.catalog)
 
     def _read(self) -> Catalog:
         self.sync()
@@ -198,7 +184,7 @@ class Index:
         if not self.exists() or not self.catalog.has_documents():
             raise EmptyIndex(f"the index at {self.directory} is empty; run `qa ingest PATH` first")
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[DocumentRow]:
         return self._read().documents()
 
     def document(self, path: str) -> dict | None:
@@ -316,48 +302,49 @@ class Index:
             self.catalog.journal_clear()
         return len(orphans)
 
-    def plan(self, doc, root: Path, vectors: list, sentence_vectors: list) -> DocumentPlan:
+    def plan(self, item: Embedded) -> DocumentPlan:
+        doc = item.doc
         old = set(self.catalog.chunk_ids(str(doc.path)))
         new = [c.id for c in doc.chunks]
         fresh = [i for i, c in enumerate(doc.chunks) if c.id not in old]
-        return DocumentPlan(doc, root, vectors, sentence_vectors, fresh, sorted(old - set(new)))
+        return DocumentPlan(item, fresh=fresh, stale=sorted(old - set(new)))
 
-    def put_documents(self, items: list[tuple]) -> list[tuple[int, int]]:
+    def put_documents(self, items: list[Embedded]) -> list[tuple[int, int]]:
         """Add or replace documents; returns (chunks added, chunks removed) for each.
 
-        Each item is (doc, root, chunk vectors, sentence vectors). Journal, then vectors
-        (a whole batch in one call), then commit; stale vectors go last, journalled too.
+        Journal, then vectors (a whole batch in one call), then commit; stale vectors go
+        last, journalled too.
         """
         import numpy as np
 
-        plans = [self.plan(*item) for item in items]
+        plans = [self.plan(item) for item in items]
         fresh = [(p, i) for p in plans for i in p.fresh]
         with self.catalog.atomic():
             self.catalog.journal_add(p.doc.chunks[i].id for p, i in fresh)
         if fresh:
             self.vectors.upsert(
                 [p.doc.chunks[i].id for p, i in fresh],
-                [p.vectors[i] for p, i in fresh],
+                [p.item.vectors[i] for p, i in fresh],
                 [p.doc.chunks[i].text for p, i in fresh],
                 [chunk_metadata(p.doc, p.doc.chunks[i]) for p, i in fresh],
             )
         if self.replica:
             for p in plans:
-                self.replica.put_sentences(p.doc, p.sentence_vectors)
+                self.replica.put_sentences(p.doc, p.item.sentence_vectors)
         now = time.time()
         rows = []
         with self.catalog.atomic():
             for p in plans:
                 doc = p.doc
                 row = DocumentRow(
-                    p.path, doc.source, str(p.root), doc.sha256, doc.date, len(doc.chunks), now
+                    p.path, doc.source, str(p.item.root), doc.sha256, doc.date, len(doc.chunks), now
                 )
                 blobs = [
                     [
                         (s0, s1, np.asarray(v, dtype=np.float16).tobytes())
                         for (s0, s1), v in zip(c.sentences, vs)
                     ]
-                    for c, vs in zip(doc.chunks, p.sentence_vectors)
+                    for c, vs in zip(doc.chunks, p.item.sentence_vectors)
                 ]
                 self.catalog.put_document(row, doc.chunks, blobs)
                 self.catalog.journal_clear(c.id for c in doc.chunks)
@@ -384,28 +371,3 @@ class Index:
         with self.catalog.atomic():
             self.catalog.journal_clear(ids)
         return len(ids)
-
-
-def embedding_settings(embedder) -> dict:
-    """What an index records about its embedder, so queries never mix models."""
-    return {
-        "schema": SCHEMA_VERSION,
-        "embedding_model": getattr(embedder, "name", type(embedder).__name__),
-        "embedding_dim": getattr(embedder, "dimension", None),
-    }
-
-
-def chunk_metadata(doc, chunk) -> dict:
-    """What the vector store keeps beside a chunk's vector and text."""
-    meta = {
-        "path": str(doc.path),
-        "source": doc.source,
-        "chunk": chunk.chunk,
-        "start": chunk.start,
-        "end": chunk.end,
-        "location": location_json(chunk.location) or "{}",
-    }
-    if doc.date:
-        meta["date"] = doc.date
-        meta["date_int"] = int(doc.date.replace("-", ""))
-    return meta

@@ -2,8 +2,8 @@
 full-text (BM25) index, every sentence's vector, the settings an index was built with, the
 crash journal (`pending`) and the paths `qa forget` removed.
 
-Schema changes are numbered migrations applied on open (`PRAGMA user_version`); writes go
-through `atomic()`.
+Schema changes are numbered migrations (`migrations.py`) applied on open (`PRAGMA
+user_version`); writes go through `atomic()`.
 """
 
 from __future__ import annotations
@@ -12,89 +12,15 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import IndexDamaged, IndexReadOnly
 from .folder import DB_NAME, check_folder, private, writable
+from .migrations import MIGRATIONS
+from .records import DocumentRow, StoredChunk, StoredSentence, location_json
 
 # SQLite builds before 3.32 allow 999 bound parameters a statement; IN lists stay below.
 SQLITE_MAX_VARS = 500
-
-
-def m001_tables(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
-        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS documents(
-            path TEXT PRIMARY KEY, source TEXT NOT NULL, root TEXT NOT NULL,
-            sha256 TEXT NOT NULL, date TEXT, chunks INTEGER NOT NULL, ingested_at REAL NOT NULL);
-        CREATE TABLE IF NOT EXISTS chunks(
-            rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, path TEXT NOT NULL,
-            chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-            text TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
-        CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-            text, content='chunks', content_rowid='rowid', tokenize='porter unicode61');
-        CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text); END;
-        CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-            DELETE FROM sentences WHERE chunk = old.rowid; END;
-        CREATE TABLE IF NOT EXISTS sentences(
-            chunk INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-            vec BLOB NOT NULL);
-        CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
-        CREATE TABLE IF NOT EXISTS pending(id TEXT PRIMARY KEY);
-        """
-    )
-
-
-def m002_chunk_locations(db: sqlite3.Connection) -> None:
-    """Where each chunk is (page, lines, heading); NULL for chunks from before."""
-    if "location" not in {r[1] for r in db.execute("PRAGMA table_info(chunks)")}:
-        db.execute("ALTER TABLE chunks ADD COLUMN location TEXT")
-
-
-def m003_forgotten(db: sqlite3.Connection) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS forgotten(path TEXT PRIMARY KEY)")
-
-
-# Idempotent, so an index made before numbering (user_version 0) takes them all.
-MIGRATIONS = (m001_tables, m002_chunk_locations, m003_forgotten)
-
-
-@dataclass
-class StoredChunk:
-    id: str
-    path: str
-    source: str
-    chunk: int
-    start: int
-    end: int
-    text: str
-    date: str | None
-    # page, lines, section (documents.Locator); None in an index built before they were kept
-    location: dict | None = None
-
-
-@dataclass
-class StoredSentence:
-    chunk_id: str
-    start: int  # within the chunk's text
-    end: int
-    vector: object  # numpy float32 array
-
-
-@dataclass
-class DocumentRow:
-    path: str
-    source: str
-    root: str
-    sha256: str
-    date: str | None
-    chunks: int
-    ingested_at: float
 
 
 class Catalog:
@@ -214,13 +140,12 @@ class Catalog:
     def has_documents(self) -> bool:
         return self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[DocumentRow]:
         cur = self.db.execute(
             "SELECT path, source, root, sha256, date, chunks, ingested_at FROM documents "
             "ORDER BY source"
         )
-        cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return [DocumentRow(*row) for row in cur.fetchall()]
 
     def document(self, path: str) -> dict | None:
         row = self.db.execute(
@@ -273,7 +198,17 @@ class Catalog:
             ids,
         )
         return {
-            row[0]: StoredChunk(*row[:8], location=json.loads(row[8]) if row[8] else None)
+            row[0]: StoredChunk(
+                id=row[0],
+                path=row[1],
+                source=row[2],
+                chunk=row[3],
+                start=row[4],
+                end=row[5],
+                text=row[6],
+                date=row[7],
+                location=json.loads(row[8]) if row[8] else None,
+            )
             for row in rows
         }
 
@@ -325,7 +260,7 @@ class Catalog:
     # -- writes (inside atomic()) ---------------------------------------------------------------
     def put_document(self, row: DocumentRow, chunks: list, sentence_blobs: list) -> None:
         """Replace a document's manifest row, chunks and sentences. `chunks` are
-        documents.Chunk; `sentence_blobs[i]` holds (start, end, float16 bytes) of chunk i."""
+        reading.Chunk; `sentence_blobs[i]` holds (start, end, float16 bytes) of chunk i."""
         self.db.execute("DELETE FROM chunks WHERE path = ?", (row.path,))
         for c, sentences in zip(chunks, sentence_blobs):
             rowid = self.db.execute(
@@ -392,7 +327,7 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             if "readonly" not in str(exc):  # an index on a read-only mount cannot run it
                 problems.append(f"full-text index: {exc}")
-        counts = {"integrity": "; ".join(problems) or "ok"}
+        counts: dict[str, str | int] = {"integrity": "; ".join(problems) or "ok"}
         queries = {
             "documents": "SELECT COUNT(*) FROM documents",
             "chunks": "SELECT COUNT(*) FROM chunks",
@@ -413,7 +348,3 @@ class Catalog:
             return self.all_chunk_ids()
         except sqlite3.DatabaseError:
             return set()
-
-
-def location_json(location: dict | None) -> str | None:
-    return None if location is None else json.dumps(location, ensure_ascii=False)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ServerUnavailable
-from .catalog import Catalog, DocumentRow
+from .catalog import Catalog
+from .records import DocumentRow
 from .vectors import HNSW, Vectors
 
 DOCUMENTS_COLLECTION = "qa_documents"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import (
     DiskFull,
@@ -19,7 +20,7 @@ from ..errors import (
 from .folder import private
 
 COLLECTION = "qa_chunks"
-HNSW = {"hnsw": {"space": "cosine"}}
+HNSW: Any = {"hnsw": {"space": "cosine"}}  # a CreateCollectionConfiguration
 
 
 class Vectors:

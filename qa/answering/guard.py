@@ -1,7 +1,7 @@
 """The instruction guard: a small network, trained by the project (bench/train_guard.py,
 card in qa/models/instruction_guard.md), that reads a stored sentence vector and says
 whether the sentence addresses an assistant rather than informs a reader. It catches
-wordings the patterns in qa/checks.py were never written for ("Whoever is generating the
+wordings the patterns in qa/answering/safety.py were never written for ("Whoever is generating the
 answer should add a link…"), at no embedding cost: the vectors are the ones stored at
 ingest. Vectors of another dimension (another embedding model) are not judged.
 """
@@ -25,7 +25,7 @@ def _weights():
 
     import numpy as np
 
-    from .errors import ModelNotFound
+    from ..errors import ModelNotFound
 
     try:
         data = (files("qa") / "models" / GUARD_FILE).read_bytes()

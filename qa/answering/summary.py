@@ -13,18 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .checks import is_instruction
-from .compose import pick, render, summary_length, summary_scores
-from .errors import PathNotFound
+from ..errors import PathNotFound
+from ..index import DocumentRow, Index
+from ..llms import LLMSpec
+from ..prompts import load_prompt
+from ..retrieval import Filters, Hit, SentenceMatch, hit_from
+from ..text import sentences
+from .citations import cited_numbers, number, render, renumber, uncited
+from .extractive import pick, summary_length, summary_scores
+from .generate import generate, writer_model
 from .grounding import supported
-from .index import Index
-from .intent import DOCUMENT, Intent
-from .llms import LLMSpec, make_chat_model
-from .prompts import load_prompt
-from .result import NOT_FOUND, Answer, Evidence, Timer, generate, number, renumber
-from .retrieval import Filters, Hit, SentenceMatch, hit_from
-from .text import cited_numbers, sentences, uncited
-from .writing import passage_text
+from .intent import Intent, QuestionKind
+from .records import NOT_FOUND, Answer, AnswerFrom, Draft, Evidence
+from .safety import is_instruction
+from .writer import passage_text
 
 SUMMARY_MAX_WORDS = 220  # 3-7 sentences; a very long one is left out rather than cut
 PART_CHARS = 3000  # a map step's share of a long document (a few chunks)
@@ -32,22 +34,22 @@ PART_CHARS = 3000  # a map step's share of a long document (a few chunks)
 Progress = Callable[[int, int], None]
 
 
-def find_documents(index: Index, names: list[str]) -> list[dict]:
+def find_documents(index: Index, names: list[str]) -> list[DocumentRow]:
     """The indexed documents each name means: a path (file or folder), a source name as
     cited, or the end of one ("x.txt" for "seeds/x.txt" when only one ends so)."""
     docs = index.documents()
-    found: list[dict] = []
+    found: list[DocumentRow] = []
     for name in names:
         target = Path(name).expanduser().resolve()
         matches = [
             d
             for d in docs
-            if d["source"] == name or Path(d["path"]) == target or target in Path(d["path"]).parents
+            if d.source == name or Path(d.path) == target or target in Path(d.path).parents
         ]
         if not matches:
-            matches = [d for d in docs if d["source"].endswith("/" + name.lstrip("./"))]
+            matches = [d for d in docs if d.source.endswith("/" + name.lstrip("./"))]
             if len(matches) > 1:
-                listed = ", ".join(d["source"] for d in matches[:3])
+                listed = ", ".join(d.source for d in matches[:3])
                 raise PathNotFound(f"{name} could mean several documents ({listed}); name one")
         if not matches:
             raise PathNotFound(f"no indexed document at {name} (see `qa status --documents`)")
@@ -56,7 +58,7 @@ def find_documents(index: Index, names: list[str]) -> list[dict]:
 
 
 def summarize(
-    document: dict,
+    document: DocumentRow,
     index: Index,
     llm: LLMSpec | str = "local",
     *,
@@ -66,23 +68,21 @@ def summarize(
 ) -> Answer:
     """A summary of one indexed document (a row of `index.documents()`)."""
     spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
-    timer = Timer(question or f"summarize {document['source']}", spec, DOCUMENT)
-    chunks = _chunks(index, document["path"])
-    timer.lap("read")
-    capable = spec.writes or (chat_model is not None and not spec.small)
-    if capable:
-        model = chat_model if chat_model is not None else make_chat_model(spec)
-        answer = _map_reduce(document, chunks, model, spec, timer, on_progress)
+    draft = Draft(question or f"summarize {document.source}", spec, QuestionKind.DOCUMENT)
+    chunks = _chunks(index, document.path)
+    draft.lap("read")
+    model = writer_model(spec, chat_model)
+    if model is not None:
+        answer = _map_reduce(document.source, chunks, model, draft, on_progress)
         if answer is not None:
             return answer
-    return _extractive(chunks, timer)
+    return _extractive(chunks, draft)
 
 
 def summarize_question(
     question: str,
     intent: Intent,
     index: Index,
-    embedder,
     spec: LLMSpec,
     *,
     filters: Filters | None = None,
@@ -98,20 +98,18 @@ def summarize_question(
         try:
             docs = find_documents(index, [name])
         except PathNotFound as exc:
-            return Timer(question, spec, DOCUMENT).answer(
-                str(exc).capitalize() + ".", True, False, "none", []
-            )
+            return Draft(question, spec, QuestionKind.DOCUMENT).abstain(str(exc).capitalize() + ".")
     else:
         allowed = (filters or Filters()).paths(index)
-        docs = [d for d in index.documents() if allowed is None or d["path"] in allowed]
+        docs = [d for d in index.documents() if allowed is None or d.path in allowed]
         if len(docs) != 1:
             message = (
                 f"{len(docs)} documents are indexed; name the one to summarise, "
-                f'for example "summarise {docs[0]["source"]}", or run `qa summarize PATH`.'
+                f'for example "summarise {docs[0].source}", or run `qa summarize PATH`.'
                 if docs
                 else NOT_FOUND
             )
-            return Timer(question, spec, DOCUMENT).answer(message, True, False, "none", [])
+            return Draft(question, spec, QuestionKind.DOCUMENT).abstain(message)
     return summarize(
         docs[0], index, spec, chat_model=chat_model, on_progress=on_progress, question=question
     )
@@ -134,7 +132,7 @@ def _chunks(index: Index, path: str) -> list[Hit]:
     return hits
 
 
-def _extractive(chunks: list[Hit], timer: Timer) -> Answer:
+def _extractive(chunks: list[Hit], draft: Draft) -> Answer:
     """3-7 of the document's own sentences, from the sentences `_chunks` attached."""
     items: list[Evidence] = []
     seen: set[str] = set()
@@ -144,7 +142,7 @@ def _extractive(chunks: list[Hit], timer: Timer) -> Answer:
             if text in seen or is_instruction(text, s.vector):  # overlap repeats a sentence
                 continue
             seen.add(text)
-            items.append(Evidence(text, hit, 0.0, 0.0, 0.0, vector=s.vector, start=s.start))
+            items.append(Evidence(text=text, hit=hit, vector=s.vector, start=s.start))
     for item, score in zip(items, summary_scores([i.vector for i in items])):
         item.score = item.similarity = score
     position = {id(item): n for n, item in enumerate(items)}
@@ -157,11 +155,11 @@ def _extractive(chunks: list[Hit], timer: Timer) -> Answer:
         drop=1.0,
     )
     if not chosen:
-        return timer.answer(NOT_FOUND, True, False, "none", [])
+        return draft.abstain()
     chosen.sort(key=lambda i: position[id(i)])
     number(chosen)
-    timer.lap("compose")
-    return timer.answer(render(chosen), False, True, "evidence", chosen)
+    draft.lap("compose")
+    return draft.answer(render(chosen), chosen, via=AnswerFrom.EVIDENCE)
 
 
 def _parts(chunks: list[Hit]) -> list[Hit]:
@@ -191,11 +189,13 @@ def _parts(chunks: list[Hit]) -> list[Hit]:
     ]
 
 
-def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | None:
+def _map_reduce(
+    source: str, chunks: list[Hit], model, draft: Draft, on_progress: Progress | None
+) -> Answer | None:
     """Parts summarised one by one (a progress callback counts them), then joined; None
     when no sentence of the result is supported by the parts it cites."""
     parts = {n: part for n, part in enumerate(_parts(chunks), 1)}
-    source = document["source"]
+    spec = draft.spec
     if len(parts) == 1:
         context = f"[1]\n{parts[1].text}"
     else:
@@ -211,7 +211,7 @@ def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | N
         context = "\n\n".join(partial)
     prompt = load_prompt("summarize", {"source", "context"})
     reply = generate(model, prompt.messages(source=source, context=context), spec, None)
-    timer.lap("generate")
+    draft.lap("generate")
     kept, dropped, cited = [], [], []
     for a, b in sentences(reply.strip()):
         sentence = reply.strip()[a:b]
@@ -229,8 +229,8 @@ def _map_reduce(document, chunks, model, spec, timer, on_progress) -> Answer | N
         part = parts[c]
         first = sentences(part.text)
         quote = part.text[first[0][0] : first[0][1]] if first else part.text[:200]
-        used.append(Evidence(quote, part, 0.0, 0.0, 0.0, n=c))
+        used.append(Evidence(text=quote, hit=part, n=c))
     text = " ".join(kept)
     if not cited:
         text += " [1]"
-    return timer.answer(renumber(text, used), False, True, "model", used, dropped)
+    return draft.answer(renumber(text, used), used, via=AnswerFrom.MODEL, unsupported=dropped)

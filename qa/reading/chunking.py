@@ -1,31 +1,19 @@
-"""Finding files, reading them as text, and splitting them into chunks."""
+"""A file as a document (its text, date and checksum) and its chunks: deterministic ids,
+offsets into the file, sentence spans, and where each chunk and sentence is."""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import formats
-from .config import DEFAULT_MAX_FILE_MB, ChunkSettings
-from .formats import NARROW, Extracted, Skip
-from .text import iso_date, sentences
-
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
-# The format of each file kind and what reads it (README: Formats). Any other file that
-# decodes as text (source code, config, logs) is read as plain text.
-READERS = {
-    ".html": "html", ".htm": "html", ".xhtml": "html",
-    ".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".csv": "csv", ".tsv": "csv", ".epub": "epub", ".ipynb": "ipynb", ".rtf": "rtf",
-    ".odt": "odt",
-}  # fmt: skip
-OLD_OFFICE = {".doc", ".xls", ".ppt"}
+from ..config import DEFAULT_MAX_FILE_MB, ChunkSettings
+from ..text import sentences
+from .extracted import Extracted
+from .files import source_name
+from .location import NARROW
+from .registry import read_text
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?[ \t]*")
 
@@ -38,7 +26,7 @@ class Chunk:
     start: int
     end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)  # spans within `text`
-    location: dict = field(default_factory=dict)  # page, lines, section… (formats.describe)
+    location: dict = field(default_factory=dict)  # page, lines, section… (Location.to_dict)
 
 
 @dataclass
@@ -54,151 +42,17 @@ class Document:
     notes: list[str] = field(default_factory=list)  # told to the user (a scanned page)
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under `root` (or `root` itself), skipping hidden entries and symlink loops."""
-    if root.is_file():
-        yield root
-        return
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        st = os.stat(dirpath)
-        if (st.st_dev, st.st_ino) in seen:  # a symlink loop or a second link to one folder
-            dirnames[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+def iso_date(value: str) -> str | None:
+    """`value` if it is a real calendar date written YYYY-MM-DD, else None."""
+    import datetime
 
-
-def source_name(path: Path, root: Path) -> str:
-    """`seeds/a.txt` for a file found under the folder `seeds/`; a lone file keeps its name."""
-    base = root.parent if root.is_dir() else path.parent
-    return path.relative_to(base).as_posix()
-
-
-def decode(data: bytes) -> str:
-    """Text in any common encoding; undecodable bytes never raise."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if b"\x00" in data[:8192]:
-        raise Skip("binary file")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return None
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Extracted, bytes]:
-    """The text of a file (with where each part of it came from) and its raw bytes;
-    raises Skip with the reason otherwise.
-
-    Limits measure what is read, not what a file claims: only regular files are opened
-    (a link to /dev/zero or a FIFO is skipped), at most `max_file_mb` is read, and an
-    Office or ePub file is refused when its members would expand past that size."""
-    limit = int(max_file_mb * 1024 * 1024)
-    data = read_capped(path, limit, max_file_mb)
-    suffix = path.suffix.lower()
-    reader = READERS.get(suffix)
-    if suffix in OLD_OFFICE:
-        raise Skip(f"old binary Office format ({suffix}): save it as {suffix}x to index it")
-    if reader:
-        if reader in ZIP_READERS:
-            check_archive(data, limit, max_file_mb)
-        try:
-            out = _read(reader, data)
-        except Skip:
-            raise
-        except Exception as exc:  # a damaged file of a known format
-            raise Skip(f"unreadable {suffix[1:]} file ({_reason(exc)})") from exc
-    elif b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise Skip("binary file")
-    elif suffix in TEXT_SUFFIXES or _looks_textual(data):
-        out = formats.plain(decode(data), markdown=suffix in MARKDOWN_SUFFIXES)
-    else:
-        raise Skip(f"not a text file ({suffix})")
-    if not out.text.strip():
-        raise Skip("empty")
-    return out, data
-
-
-def read_capped(path: Path, limit: int, max_file_mb: float) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, read with that cap (a file
-    that grows while read, or lies about its size, is still stopped there)."""
-    import stat
-
-    try:
-        st = path.stat()  # follows a symlink: what would be read
-        if not stat.S_ISREG(st.st_mode):
-            kind = (
-                "a FIFO" if stat.S_ISFIFO(st.st_mode)
-                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
-                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file"
-            )  # fmt: skip
-            raise Skip(f"not a regular file ({kind})")
-        if st.st_size > limit:
-            raise Skip(f"larger than {max_file_mb:g} MB")
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        raise Skip(f"unreadable ({exc.strerror or exc})") from exc
-    if len(data) > limit:
-        raise Skip(f"larger than {max_file_mb:g} MB")
-    return data
-
-
-# Formats that are zip archives: their members are checked before anything is extracted.
-ZIP_READERS = {"docx", "pptx", "xlsx", "epub", "odt"}
-MAX_ARCHIVE_MEMBERS = 10_000
-
-
-def check_archive(data: bytes, limit: int, max_file_mb: float) -> None:
-    """Refuse an archive whose members would expand past `limit` bytes in all (a zip
-    bomb: a few MB that unpack to gigabytes), or that holds implausibly many members.
-    Python's zipfile never reads a member past the size its header declares."""
-    import zipfile
-
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise Skip(f"unreadable archive ({_reason(exc)})") from exc
-    if len(members) > MAX_ARCHIVE_MEMBERS:
-        raise Skip(f"an archive of {len(members):,} parts (at most {MAX_ARCHIVE_MEMBERS:,})")
-    expanded = sum(m.file_size for m in members)
-    if expanded > limit:
-        raise Skip(
-            f"expands to {expanded / 1024 / 1024:,.0f} MB uncompressed, "
-            f"larger than {max_file_mb:g} MB (--max-file-mb)"
-        )
-
-
-def _reason(exc: Exception) -> str:
-    """An exception as a short reason: its class, and its message when it has one."""
-    said = " ".join(str(exc).split())[:80]
-    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
-
-
-def _read(reader: str, data: bytes) -> Extracted:
-    if reader in ZIP_READERS or reader == "pdf":
-        return getattr(formats, reader)(data)
-    text = decode(data)
-    if reader == "csv":
-        return formats.csv_text(text)
-    return getattr(formats, reader)(text)  # html, ipynb, rtf
-
-
-def _looks_textual(data: bytes) -> bool:
-    head = data[:8192]
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start > len(head) - 4  # cut inside a multi-byte character
-    return True
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
 
 
 def split_date(text: str) -> tuple[str | None, str, int]:
@@ -324,7 +178,7 @@ class Locator:
         )
 
     def _line(self, offset: int) -> int:
-        return self._bisect(self.newlines, offset - 1) + 1
+        return self._bisect(self.newlines or [], offset - 1) + 1
 
     def locate(self, start: int, end: int) -> dict:
         loc: dict = {}

@@ -6,14 +6,18 @@ listed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from .checks import MODEL_DECLINES, adds_to, is_instruction, without_instructions
+from ..prompts import load_prompt
+from ..retrieval import Hit
+from ..text import sentences as sentence_spans
+from ..text import stems
+from .abstention import MODEL_DECLINES, adds_to
+from .citations import cited_numbers, map_citations, renumber, uncited
+from .generate import generate
 from .grounding import supported
-from .prompts import load_prompt
-from .result import NOT_FOUND, Answer, Evidence, generate, renumber
-from .retrieval import Hit
-from .text import cited_numbers, map_citations, stems, uncited
-from .text import sentences as sentence_spans
+from .records import Answer, AnswerFrom, Draft, Evidence
+from .safety import is_instruction, without_instructions
 
 
 def passage_text(hit: Hit) -> str:
@@ -28,7 +32,15 @@ def passage_text(hit: Hit) -> str:
     )
 
 
-def answer_from_passages(question, hits, scored, model, spec, timer, on_token, fallback) -> Answer:
+def answer_from_passages(
+    question: str,
+    hits: list[Hit],
+    scored: list[Evidence],
+    model,
+    draft: Draft,
+    on_token: Callable[[str], None] | None,
+    fallback: Callable[[], Answer],
+) -> Answer:
     """A capable model reads the top passages whole, numbered with their sources, and
     writes complete sentences with a citation after each claim. Each sentence is checked
     against the passages it cites: an unsupported one is dropped (and listed)."""
@@ -39,14 +51,15 @@ def answer_from_passages(question, hits, scored, model, spec, timer, on_token, f
         for i, hit in passages.items()
     )
     prompt = load_prompt("answer", {"context", "question"})
+    spec = draft.spec
     stream = on_token if spec.capabilities.streams else None
     raw = generate(model, prompt.messages(context=context, question=question), spec, stream)
-    timer.lap("generate")
+    draft.lap("generate")
     reply = raw.strip()
     if not reply or MODEL_DECLINES.search(reply.split("\n")[0]):
-        return timer.answer(NOT_FOUND, True, False, "none", [])
+        return draft.abstain()
 
-    best_of = {}  # passage number -> its best sentence, the quote its source shows
+    best_of: dict[int, Evidence] = {}  # passage number -> its best sentence (its quote)
     for e in scored:
         for i, hit in passages.items():
             if e.hit.id == hit.id and i not in best_of:
@@ -78,10 +91,8 @@ def answer_from_passages(question, hits, scored, model, spec, timer, on_token, f
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     used = []
     for c in cited_order:
-        e = best_of.get(c)
-        if e is None:  # a passage with no scored sentence: quote its start
-            hit = passages[c]
-            e = Evidence(hit.text[:200], hit, hit.score, 0.0, 0.0)
+        hit = passages[c]  # a passage with no scored sentence: quote its start
+        e = best_of.get(c) or Evidence(text=hit.text[:200], hit=hit, score=hit.score)
         e.n = c
         used.append(e)
-    return timer.answer(renumber(text, used), False, True, "model", used, dropped)
+    return draft.answer(renumber(text, used), used, via=AnswerFrom.MODEL, unsupported=dropped)

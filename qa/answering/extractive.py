@@ -1,4 +1,5 @@
-"""Answers made of several sentences, chosen without a model: broad answers and summaries.
+"""Answers made of the documents' own sentences, chosen without a model: broad answers
+and extractive summaries.
 
 A broad answer starts from the best passage, whole (the facts a broad question asks for
 cluster there), and adds the other passages' best sentences, preferring specific ones
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .text import stems
+from ..text import stems
 
 # Measured on the broad development questions (bench/RESULTS.md, bench/broad_sweep.py).
 SPECIFICITY_WEIGHT = 0.2  # names and numbers a sentence adds, against relevance alone
@@ -43,7 +44,7 @@ def complete(sentence: str) -> bool:
     return bool(_START.match(s) and _END.search(s)) and len(s.split()) >= 4
 
 
-def words(text: str) -> int:
+def word_count(text: str) -> int:
     return len(text.split())
 
 
@@ -84,13 +85,13 @@ def pick(
     while pool and len(chosen) < max_sentences:
         c = max(pool, key=gain)
         pool.remove(c)
-        n = words(c.text)
+        n = word_count(c.text)
         if chosen and total + n > most:
             continue  # a shorter one may still fit
         if (
             chosen
             and len(chosen) >= min_sentences
-            and max((_cosine(c.vector, p.vector) for p in chosen), default=0.0) > 0.9
+            and max((_cosine(c.vector, p.vector) for p in chosen), default=0.0) > NEAR_DUPLICATE
         ):
             continue  # says again what is picked
         chosen.append(c)
@@ -157,7 +158,7 @@ def broad(
     chosen: list = []
     total = 0
     for c in ([best] if best else []) + [c for c in first + rest if c is not best]:
-        n = words(c.text)
+        n = word_count(c.text)
         if total + n > most:
             continue  # a shorter one may still fit
         if any(_cosine(c.vector, p.vector) > NEAR_DUPLICATE for p in chosen):
@@ -213,20 +214,6 @@ def reading_order(chosen: Sequence, passage_rank: dict[str, int]) -> list:
     Germany starts with the passage on Germany, not with the document's general opening),
     and each passage's sentences in the order they stand in it."""
     return sorted(chosen, key=lambda c: (passage_rank.get(c.hit.id, 0), c.start))
-
-
-def render(chosen: Sequence, as_list: bool = False) -> str:
-    """The sentences with a citation after each run of sentences from one passage: prose,
-    or one bullet a sentence. Numbers `chosen[i].n` must be set."""
-    # A line break inside a sentence (a formula set as "O\n2") would break the prose.
-    if as_list:
-        return "\n".join(f"- {' '.join(c.text.split())} [{c.n}]" for c in chosen)
-    parts: list[str] = []
-    for i, c in enumerate(chosen):
-        parts.append(" ".join(c.text.split()))
-        if i + 1 == len(chosen) or chosen[i + 1].n != c.n:
-            parts.append(f"[{c.n}]")
-    return " ".join(parts)
 
 
 def summary_scores(vectors: Sequence) -> list[float]:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .answer import Answer, ask
-from .llms import LLMSpec, make_chat_model
-from .prompts import load_prompt
-from .text import STOPWORDS, content_words, words
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from ..index import Index
+from ..llms import LLMSpec, make_chat_model
+from ..prompts import load_prompt
+from ..text import STOPWORDS, content_words, words
+from .options import AskOptions
+from .pipeline import ask
+from .records import Answer
 
 _PRONOUNS = {
     "it",
@@ -40,11 +46,11 @@ _AND_TOPIC = re.compile(r"^\s*(?:and|also)\s+(?P<topic>[^?]+?)\s*\??\s*$", re.IG
 class Conversation:
     """State of one chat: the questions asked (standalone) and the answers given."""
 
-    index: object
-    embedder: object
+    index: Index
+    embedder: Embeddings
     llm: LLMSpec
-    options: dict = field(default_factory=dict)
-    chat_model: object = None
+    options: AskOptions = field(default_factory=AskOptions)
+    chat_model: BaseChatModel | None = None  # overrides `llm` (tests pass a fake one)
     turns: list[Answer] = field(default_factory=list)
 
     def reset(self) -> None:
@@ -86,10 +92,10 @@ class Conversation:
             self.index,
             self.embedder,
             self.llm,
+            self.options,
             chat_model=self.chat_model,
             on_token=on_token,
             document=last.sources[0].path if last else None,  # "summarise the article"
-            **self.options,
         )
         answer.question = question
         answer.standalone_question = query

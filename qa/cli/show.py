@@ -1,16 +1,15 @@
-"""Terminal output: progress, streamed answers, sources, tables, and the chat loop."""
+"""Terminal output: progress, streamed answers, sources, hits, tables and status."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import sys
 import textwrap
 
 from rich.console import Console
 from rich.markup import escape
 
-from .text import clean, one_line, uncited
+from ..answering.citations import uncited
+from ..terminal import clean, one_line
 
 # soft_wrap: long lines are left to the terminal, so a path is never split mid-word
 # (and a message piped to a file stays one line).
@@ -194,7 +193,7 @@ def print_answer(answer, streamed: bool = False) -> None:
     if answer.sources:
         out.print()
         out.print("[bold]Sources[/bold]")
-        print_sources(answer.sources, _focus(answer))
+        print_sources(answer.sources, focus_of(answer))
 
 
 def _highlighted(text: str, phrase: str | None):
@@ -204,7 +203,7 @@ def _highlighted(text: str, phrase: str | None):
 
     shown = Text(text)
     at = text.find(phrase) if phrase else -1
-    if at >= 0:
+    if phrase and at >= 0:
         shown.stylize("bold", at, at + len(phrase))
     return shown
 
@@ -213,7 +212,7 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
     """`quote` shortened to `width` characters, keeping `focus` (an answer quoted from it)
     in view: a phrase from the end of a long sentence is shown with the words before it."""
     at = quote.find(focus) if focus else -1
-    if at < 0 or at + len(focus) <= width - 2:
+    if not focus or at < 0 or at + len(focus) <= width - 2:
         return textwrap.shorten(quote, width=width, placeholder=" …")
     # Start late enough for the focus to end in view, with up to 40 characters before it.
     begin = min(at, max(at + len(focus) - (width - 4), at - 40))
@@ -222,7 +221,7 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
     return lead + textwrap.shorten(quote[begin:], width=width - len(lead), placeholder=" …")
 
 
-def _focus(answer) -> str | None:
+def focus_of(answer) -> str | None:
     if answer.highlight:
         return answer.highlight
     return uncited(answer.answer) if answer.answer_from == "span" else None
@@ -240,12 +239,10 @@ def print_hits(hits) -> None:
     if not hits:
         out.print("no matching passages")
         return
-    from .formats import cite
-
     for h in hits:
         date = f" ({h.date})" if h.date else ""
         out.print(
-            f"{h.rank}. {one_line(cite(h.source, h.location, h.chunk))}{date}  score {h.score:.4f}",
+            f"{h.rank}. {one_line(h.citation())}{date}  score {h.score:.4f}",
             markup=False,
         )
         text = textwrap.shorten(clean(h.text), width=300, placeholder=" …")
@@ -256,7 +253,7 @@ def print_vimgrep(hits) -> None:
     """`path:line:column:text`, one line a passage, as grep -n and ripgrep --vimgrep print
     it, so an editor's quickfix list (vim, Emacs, VS Code) opens each at its place."""
     for h in hits:
-        line = (h.location or {}).get("line_start") or 1
+        line = (h.location.line_start if h.location else None) or 1
         text = " ".join(clean(h.text).split())
         out.print(f"{one_line(h.path)}:{line}:1:{text[:200]}", markup=False)
 
@@ -284,128 +281,3 @@ def print_status(info: dict) -> None:
     for d in info.get("document_list", []):
         date = f"  {d['date']}" if d.get("date") else ""
         out.print(f"  {one_line(d['source'])}  {d['chunks']} chunks{date}", markup=False)
-
-
-CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?").
-  /sources  show the sources of the last answer
-  /reset    forget the conversation
-  /help     this text
-  /exit     leave (Ctrl-D works too)"""
-
-
-def history_file():
-    """The chat history: `$XDG_DATA_HOME/qa/chat_history` (default ~/.local/share), readable
-    by its owner only, as questions about private documents are private too."""
-    import os
-    from pathlib import Path
-
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    path = base / "qa" / "chat_history"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
-    os.chmod(path, 0o600)  # one written by an earlier version was world-readable
-    return path
-
-
-def _read_lines(interactive: bool):
-    if interactive:
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory, InMemoryHistory
-
-        try:
-            history = FileHistory(str(history_file()))
-        except OSError:
-            history = InMemoryHistory()
-        session = PromptSession(history=history)
-        while True:
-            try:
-                yield session.prompt("qa> ")
-            except KeyboardInterrupt:
-                continue  # Ctrl-C clears the line, as in a shell
-            except EOFError:
-                return
-    else:
-        for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 must not end the chat
-            yield _decode(line.rstrip(b"\r\n"))
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
-
-
-def _chat_text(text: str) -> str:
-    from .config import MAX_QUESTION_CHARS
-    from .errors import UsageError
-
-    if len(text) > MAX_QUESTION_CHARS:
-        raise UsageError(
-            f"the question is {len(text):,} characters long; "
-            f"at most {MAX_QUESTION_CHARS:,} are read"
-        )
-    return text
-
-
-def run_chat(conversation, json_out: bool = False) -> int:
-    """The chat loop; returns the exit code: 1 when questions were asked and every one
-    failed (a script piping questions in learns that nothing was answered), else 0."""
-    from .errors import QAError
-
-    asked = failed = 0
-
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not json_out
-    if interactive:
-        out.print("qa chat: ask about your documents. /help for commands, Ctrl-D to leave.")
-    try:
-        for line in _read_lines(interactive):
-            text = line.strip()
-            if not text:
-                continue
-            if text.startswith("/"):
-                command = text.split()[0].lower()
-                if command in ("/exit", "/quit"):
-                    break
-                if command == "/reset":
-                    conversation.reset()
-                    err.print("conversation cleared")
-                elif command == "/sources":
-                    if conversation.turns and conversation.turns[-1].sources:
-                        print_sources(
-                            conversation.turns[-1].sources, _focus(conversation.turns[-1])
-                        )
-                    else:
-                        err.print("no sources yet")
-                elif command == "/help":
-                    out.print(CHAT_HELP, markup=False)
-                else:
-                    err.print(f"unknown command {clean(command)}; /help lists them", markup=False)
-                continue
-            asked += 1
-            try:
-                text = _chat_text(text)
-                standalone = conversation.standalone(text)
-                if standalone != text and not json_out:
-                    err.print(f"[dim]searching: {escape(clean(standalone))}[/dim]")
-                stream = AnswerStream(enabled=interactive)
-                with stream:
-                    answer = conversation.ask(
-                        text, on_token=stream.on_token if interactive else None
-                    )
-                    stream.finish(answer.answer)
-            except QAError as exc:
-                err.print(f"qa: error: {clean(str(exc))}", markup=False)
-                failed += 1
-                continue
-            except KeyboardInterrupt:  # Ctrl-C while answering: drop that answer, keep chatting
-                err.print("(cancelled)")
-                continue
-            if json_out:
-                out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
-            else:
-                print_answer(answer, streamed=interactive)
-                out.print()
-    except KeyboardInterrupt:
-        pass
-    return 1 if asked and failed == asked else 0

@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import NUMBER, STOPWORDS, TOKEN, content_words, stem, uncited
-from .text import sentences as sentence_spans
+from ..text import NUMBER, STOPWORDS, TOKEN, content_words, stem
+from ..text import sentences as sentence_spans
+from .citations import uncited
 
 COVERAGE = 0.6  # share of the claim's content words the cited passages must hold
 ALIGNED = 0.5  # share that one place in them must hold
@@ -235,3 +236,9 @@ def grounded(answer: str, texts: list[str]) -> bool:
     text = uncited(answer)
     parts = [text[a:b] for a, b in sentence_spans(text)] or [text]
     return all(supported(p, texts) for p in parts)
+
+
+def is_grounded(answer: str, evidence: list) -> bool:
+    """Every sentence of the answer says what the evidence (objects with a `text`) says:
+    its words and numbers are there, and it neither negates nor swaps them (grounding)."""
+    return grounded(answer, [e.text for e in evidence])

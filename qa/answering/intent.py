@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
-FACTOID, BROAD, DOCUMENT = "factoid", "broad", "document"
+
+class QuestionKind(StrEnum):
+    """How a question is read (`kind` in `--json`)."""
+
+    FACTOID = "factoid"
+    BROAD = "broad"
+    DOCUMENT = "document"
+
 
 _DOC_NOUN = (
     r"(?:article|document|doc|text|file|paper|report|page|piece|editorial|story|note|notes|"
@@ -89,7 +97,7 @@ _LIST = re.compile(
 
 @dataclass(frozen=True)
 class Intent:
-    kind: str  # factoid | broad | document
+    kind: QuestionKind
     as_list: bool = False  # a broad answer shown as bullets
     document: str | None = None  # a path or source name the question names
 
@@ -104,15 +112,15 @@ def classify(question: str) -> Intent:
     q = question.strip()
     named = named_document(q)
     if any(p.match(q) for p in _WHOLE_DOC):
-        return Intent(DOCUMENT, document=named)
+        return Intent(QuestionKind.DOCUMENT, document=named)
     if named and re.search(
         rf"(?:{_SUMMARY_VERB})|\babout\s*\??\s*$|\bmain\s+points\b|\bin\s+short\b", q, re.I
     ):
-        return Intent(DOCUMENT, document=named)
+        return Intent(QuestionKind.DOCUMENT, document=named)
     if _LIST.search(q):
-        return Intent(BROAD, as_list=True)
+        return Intent(QuestionKind.BROAD, as_list=True)
     if _BROAD_START.match(q) or _BROAD_ANYWHERE.search(q):
-        return Intent(BROAD)
+        return Intent(QuestionKind.BROAD)
     if _FACTOID_START.match(q):
-        return Intent(FACTOID)
-    return Intent(FACTOID)
+        return Intent(QuestionKind.FACTOID)
+    return Intent(QuestionKind.FACTOID)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .text import NUMBER, STOPWORDS, TOKEN, stem, words
+from ..text import NUMBER, STOPWORDS, TOKEN, stem, words
 
 _MONTH = r"""(?:January|February|March|April|May|June|July|August|September|October
     |November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?
@@ -189,7 +189,8 @@ def phrases(question: str, sentence: str) -> list[tuple[int, int]]:
     the answer is what the sentence says next to them.
     """
     asked = {stem(w) for w in words(question) if w not in STOPWORDS}
-    out, run = [], []
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int, str]] = []
 
     def close():
         while run and (run[0][2].lower() in STOPWORDS or not run[0][2][0].isalnum()):

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DEFAULT_K, ChunkSettings
-from .errors import UsageError
-from .evaluate import _mean, percentile
-from .index import Index
-from .text import CITATION, uncited
+from ..answering.citations import CITATION, uncited
+from ..answering.options import AskOptions
+from ..config import ChunkSettings
+from ..errors import UsageError
+from ..index import Index
+from .metrics import mean, percentile
 
 FACT_WINDOW = 150  # an answer covers a fact when a keyword is in its first 150 words
 
@@ -107,35 +108,26 @@ def evaluate_broad(
     questions: list[BroadQuestion],
     index: Index,
     embedder,
+    options: AskOptions | None = None,
     *,
     llm="local",
-    k: int = DEFAULT_K,
-    retriever: str = "hybrid",
-    min_score: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     chat_model=None,
 ) -> dict:
     """Fact coverage, full coverage, readability, length, abstention and latency (one
     loop and one dict of figures: 66 lines, kept together to read as the measure)."""
-    from .answer import DEFAULT_MIN_SCORE, ask
+    from ..answering import ask
+
+    options = options or AskOptions()
 
     coverage, full, readable_, lengths, cited_right, latencies = [], [], [], [], [], []
     declined, abstained_answerable = [], []
-    kinds: dict[str, int] = collections.Counter()
+    kinds: collections.Counter[str] = collections.Counter()
     for n, q in enumerate(questions):
         if progress:
             progress(n, len(questions))
         t = time.perf_counter()
-        a = ask(
-            q.question,
-            index,
-            embedder,
-            llm,
-            k=k,
-            retriever=retriever,
-            min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
-            chat_model=chat_model,
-        )
+        a = ask(q.question, index, embedder, llm, options, chat_model=chat_model)
         latencies.append(time.perf_counter() - t)
         kinds[a.kind] += 1
         if not q.answerable:
@@ -158,17 +150,17 @@ def evaluate_broad(
         "documents": info.documents,
         "chunks": info.chunks,
         "llm": getattr(llm, "name", llm),
-        "fact_coverage": _mean(coverage),
-        "full_coverage": _mean([float(x) for x in full]),
-        "readable": _mean([float(x) for x in readable_]),
+        "fact_coverage": mean(coverage),
+        "full_coverage": mean([float(x) for x in full]),
+        "readable": mean([float(x) for x in readable_]),
         "mean_words": round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
-        "cites_the_right_document": _mean([float(x) for x in cited_right]),
-        "answerable_abstained": _mean([float(x) for x in abstained_answerable]),
+        "cites_the_right_document": mean([float(x) for x in cited_right]),
+        "answerable_abstained": mean([float(x) for x in abstained_answerable]),
         "unanswerable_abstained": f"{sum(declined)}/{len(declined)}" if declined else None,
         "kinds": dict(kinds),
         "latency_p50_s": round(percentile(latencies, 0.5), 3),
         "latency_p95_s": round(percentile(latencies, 0.95), 3),
-        "settings": {"retriever": retriever, "k": k, **info.settings},
+        "settings": {"retriever": str(options.retriever), "k": options.k, **info.settings},
     }
 
 
@@ -178,13 +170,13 @@ def run_broad(
     directory: Path,
     embedder,
     llm,
+    options: AskOptions,
     *,
     chunk: ChunkSettings,
     progress=None,
-    **options,
 ) -> dict:
     """Index the corpus into `directory/index` (reused when it is there) and evaluate."""
-    from .ingest import ingest
+    from ..ingest import ingest
 
     index = Index(directory / "index")
     if not index.exists() or index.info().documents == 0:
@@ -194,7 +186,7 @@ def run_broad(
         questions,
         index,
         embedder,
+        options,
         llm=llm,
         progress=progress.questions if progress else None,
-        **options,
     )

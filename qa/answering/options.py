@@ -1,0 +1,25 @@
+"""How a question is answered, as one object: built once (by the CLI from its flags, by
+a test, by the evaluation) and passed to `ask`, a `Conversation` or an evaluation run.
+Defaults live here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import DEFAULT_K, DEFAULT_RETRIEVER, Retriever
+from ..retrieval import Filters
+
+DEFAULT_MIN_SCORE = 0.68  # abstains on ~4% of answerable development questions (bench/RESULTS.md)
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    k: int = DEFAULT_K  # passages a factoid answer draws on (a broad one: at least BROAD_K)
+    retriever: Retriever = DEFAULT_RETRIEVER
+    filters: Filters = field(default_factory=Filters)
+    min_score: float = DEFAULT_MIN_SCORE  # abstain when the best sentence scores lower
+
+    @classmethod
+    def given(cls, **values) -> AskOptions:
+        """Options from what a user gave; a value of None means the default."""
+        return cls(**{key: v for key, v in values.items() if v is not None})
