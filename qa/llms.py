@@ -43,6 +43,11 @@ class LLMSpec:
         return self.capabilities.writes
 
     @classmethod
+    def of(cls, llm: LLMSpec | str) -> LLMSpec:
+        """A spec as given, or parsed from its name ("local", "ollama:llama3.1")."""
+        return llm if isinstance(llm, LLMSpec) else cls.parse(llm)
+
+    @classmethod
     def parse(cls, text: str, base_url: str | None = None, timeout: float | None = None) -> LLMSpec:
         import math
 

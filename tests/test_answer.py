@@ -24,7 +24,7 @@ def test_the_small_model_sees_the_best_sentence_and_its_answer_is_quoted(index, 
     assert "Sourdough" not in prompt
     # The reply's new words (contract, 600,000, assault rifles) lie in one phrase of the
     # evidence sentence: that stretch of it is highlighted; the sentence is the answer.
-    sentence = answer.evidence[0]["text"]
+    sentence = answer.evidence[0].text
     assert answer.answer == f"{sentence} [1]"
     assert answer.highlight == "contract for making more than 600,000 assault rifles"
     assert answer.highlight in sentence
@@ -39,7 +39,7 @@ def test_a_small_model_reply_spread_over_the_sentence_shows_the_sentence(index, 
     fake_llm.enqueue("Both sides: assault rifles, a robust collaboration.")
     answer = ask(QUESTION, index, embedder, "local")
     assert answer.answer_from == "evidence" and answer.highlight is None
-    assert answer.answer.removesuffix(" [1]") == answer.evidence[0]["text"]
+    assert answer.answer.removesuffix(" [1]") == answer.evidence[0].text
 
 
 def test_a_larger_model_answers_in_its_own_words(index, embedder, fake_llm):

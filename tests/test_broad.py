@@ -95,10 +95,10 @@ def test_a_broad_answer_is_several_whole_sentences_of_the_documents(index, embed
     assert 60 <= words <= 150
     assert readable(answer.answer)
     # The passage with the best sentence first; within a passage, the document's order.
-    best = max(answer.evidence, key=lambda e: e["score"])
-    assert answer.evidence[0]["n"] == best["n"] == 1
-    for n in {e["n"] for e in answer.evidence}:
-        mine = [text.index(e["text"]) for e in answer.evidence if e["n"] == n]
+    best = max(answer.evidence, key=lambda e: e.score)
+    assert answer.evidence[0].n == best.n == 1
+    for n in {e.n for e in answer.evidence}:
+        mine = [text.index(e.text) for e in answer.evidence if e.n == n]
         assert mine == sorted(mine)
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert cited == {s.n for s in answer.sources}

@@ -256,7 +256,7 @@ def test_a_passage_of_nothing_but_instructions_reaches_no_model():
     assert kept == "The sky is blue. Grass is green."
 
 
-# -- the trained guard (qa/guard.py) ---------------------------------------------------------
+# -- the trained guard (qa/answering/guard.py) ------------------------------------------------
 @pytest.fixture(scope="module")
 def real_vectors():
     """The sentences' vectors as an index stores them (the real embedder)."""

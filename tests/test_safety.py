@@ -337,7 +337,7 @@ def test_an_injected_instruction_is_not_evidence(fake_cli, tmp_path):
     model = FakeListChatModel(responses=["HACKED [1]"])
     answer = ask("when does the museum open?", index, embedder, "ollama:big", chat_model=model)
     assert "HACKED" not in answer.answer and not answer.grounded
-    assert all("Ignore all previous" not in e["text"] for e in answer.evidence)
+    assert all("Ignore all previous" not in e.text for e in answer.evidence)
 
 
 # -- chat ---------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def ask(
     question = question.strip()
     if not question:
         raise UsageError("the question is empty")
-    spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
+    spec = LLMSpec.of(llm)
     options = options or AskOptions()
     intent = classify(question)
     if intent.kind == QuestionKind.DOCUMENT:
@@ -139,7 +139,9 @@ def ask(
         else:
             fallback = lambda: _sentence_answer(scored[0], draft)  # noqa: E731
         shown = hits if broad_question else hits[: options.k]
-        return answer_from_passages(question, shown, scored, model, draft, on_token, fallback)
+        return answer_from_passages(
+            question, shown, scored, model, draft, on_token=on_token, fallback=fallback
+        )
     if broad_question:
         return _broad_answer(scored, hits, question, draft, intent.as_list)
     return _factoid_answer(question, scored, spec, draft, chat_model)

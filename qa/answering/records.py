@@ -41,14 +41,25 @@ class Evidence:
     vector: Any = field(default=None, repr=False)  # the sentence's unit vector
     start: int = 0  # where the sentence starts in the passage
 
-    def as_dict(self) -> dict:
-        return {
-            "n": self.n,
-            "text": self.text,
-            "score": round(self.score, 4),
-            "similarity": round(self.similarity, 4),
-            "overlap": round(self.overlap, 4),
-        }
+    def shown(self) -> Quoted:
+        return Quoted(
+            n=self.n,
+            text=self.text,
+            score=round(self.score, 4),
+            similarity=round(self.similarity, 4),
+            overlap=round(self.overlap, 4),
+        )
+
+
+@dataclass
+class Quoted:
+    """An evidence sentence as an answer lists it (`evidence` in `--json`)."""
+
+    n: int  # the source it is cited under
+    text: str
+    score: float
+    similarity: float
+    overlap: float
 
 
 @dataclass
@@ -103,7 +114,7 @@ class Answer:
     grounded: bool
     answer_from: AnswerFrom
     sources: list[Source]
-    evidence: list[dict]
+    evidence: list[Quoted]
     llm: str
     kind: QuestionKind = QuestionKind.FACTOID  # how the question was read
     timings: dict[str, float] = field(default_factory=dict)
@@ -186,7 +197,7 @@ class Draft:
             grounded=grounded,
             answer_from=via,
             sources=sources_of(used),
-            evidence=[e.as_dict() for e in used],
+            evidence=[e.shown() for e in used],
             llm=self.spec.name,
             kind=self.kind,
             timings={key: round(v, 3) for key, v in self.timings.items()},

@@ -67,7 +67,7 @@ def summarize(
     question: str | None = None,
 ) -> Answer:
     """A summary of one indexed document (a row of `index.documents()`)."""
-    spec = llm if isinstance(llm, LLMSpec) else LLMSpec.parse(llm)
+    spec = LLMSpec.of(llm)
     draft = Draft(question or f"summarize {document.source}", spec, QuestionKind.DOCUMENT)
     chunks = _chunks(index, document.path)
     draft.lap("read")

@@ -38,6 +38,7 @@ def answer_from_passages(
     scored: list[Evidence],
     model,
     draft: Draft,
+    *,
     on_token: Callable[[str], None] | None,
     fallback: Callable[[], Answer],
 ) -> Answer:
