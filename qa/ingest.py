@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,9 +40,13 @@ class IngestReport:
     seconds: float = 0.0
     skipped_files: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)  # indexed, with a caveat (scanned pages)
+    # What changed, a line a document ("added notes/a.md"); not in --json, which counts.
+    changes: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["changes"]
+        return out
 
 
 Progress = Callable[[str, int, int], None]  # (current file, done, total)
@@ -88,10 +93,14 @@ def ingest(
     max_file_mb: float = DEFAULT_MAX_FILE_MB,
     progress: Progress | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
+    only: Collection[Path] | None = None,
 ) -> IngestReport:
     """Make the index match `paths`: new and changed files are embedded, unchanged ones
     skipped, and (with `prune`) documents of files deleted from an ingested folder removed.
-    `chunk` defaults to the settings the index was built with."""
+    `chunk` defaults to the settings the index was built with.
+
+    `only` limits the pass to these files and folders under `paths` (what a watcher saw
+    change): they are read, or removed when they are gone; nothing else is touched."""
     import math
 
     if not (math.isfinite(max_file_mb) and max_file_mb > 0):
@@ -118,16 +127,20 @@ def ingest(
         index.recover()
         if not index.settings():
             index.record_settings(wanted)
+        scope = None if only is None else [Path(os.path.abspath(p)) for p in only]
         seen = _Sync(index, embedder, make_splitter(chunk), report, max_file_mb).run(
-            roots, progress
+            roots, progress, scope
         )
         if prune:
             for doc in index.documents():
                 if doc.path in seen:
                     continue
+                if scope is not None and not any(is_under(Path(doc.path), p) for p in scope):
+                    continue
                 if any(is_under(Path(doc.path), r) for r in roots if r.is_dir()):
                     report.chunks_removed += index.remove_document(doc.path)
                     report.removed += 1
+                    report.changes.append(f"removed {doc.source}")
     finally:
         lock.release()
     report.seconds = round(time.perf_counter() - started, 3)
@@ -143,15 +156,22 @@ class _Sync:
         self.report, self.max_file_mb = report, max_file_mb
         self.batch: list[tuple[Document, Path, bool]] = []
 
-    def run(self, roots: list[Path], progress: Progress | None) -> set[str]:
-        """The files' real paths, all seen (for pruning)."""
+    def run(
+        self, roots: list[Path], progress: Progress | None, scope: list[Path] | None = None
+    ) -> set[str]:
+        """The files' real paths, all seen (for pruning); with `scope`, only the files
+        under those paths."""
         index, report = self.index, self.report
         forgotten = index.forgotten()
         back = wanted_again(roots, forgotten)
         index.set_forgotten(back, forgotten=False)
         forgotten -= back
         sources = Sources(index.documents())
-        files = [(f, root) for root in roots for f in iter_files(root)]
+        files = [
+            (f, root)
+            for root in roots
+            for f in (iter_files(root) if scope is None else _within(root, scope))
+        ]
         report.files = len(files)
         seen: set[str] = set()
         for done, (path, root) in enumerate(files):
@@ -204,14 +224,26 @@ class _Sync:
             )
             for doc, root, _ in self.batch
         ]
-        for (_, _, existed), (added, removed) in zip(self.batch, self.index.put_documents(items)):
+        for (doc, _, existed), (added, removed) in zip(self.batch, self.index.put_documents(items)):
             self.report.chunks_added += added
             self.report.chunks_removed += removed
             if existed:
                 self.report.updated += 1
             else:
                 self.report.added += 1
+            n = len(doc.chunks)
+            self.report.changes.append(
+                f"{'updated' if existed else 'added'} {doc.source} "
+                f"({n} chunk{'' if n == 1 else 's'})"
+            )
         self.batch.clear()
+
+
+def _within(root: Path, scope: list[Path]):
+    """The files under `root` that lie in `scope` (files, or folders taken whole)."""
+    for path in scope:
+        if path.exists() and (path == root or is_under(path, root)):
+            yield from iter_files(path)
 
 
 def reindex(

@@ -126,3 +126,47 @@ def test_the_check_catches_onnxruntime_telemetry(tmp_path):
     )
     bad = offences(log.read_text(), [tmp_path / "index"])
     assert any(".onnxruntime" in line or "Microsoft" in line for line in bad)
+
+
+MCP_CLIENT = """
+import asyncio, os, sys
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+async def main():
+    params = StdioServerParameters(command=sys.argv[1], args=["mcp"], env=dict(os.environ))
+    async with Client(params, read_timeout_seconds=300) as client:
+        answer = await client.call_tool("ask", {"question": sys.argv[2]})
+        found = await client.call_tool("search", {"query": "assault rifles"})
+        assert not answer.is_error and not found.is_error, (answer.content, found.content)
+        print(answer.structured_content["answer"], found.structured_content["passages"][0])
+
+asyncio.run(main())
+"""
+
+
+def test_the_mcp_server_stays_on_the_machine_too(tmp_path):
+    home, index, cache = tmp_path / "home", tmp_path / "index", ROOT / ".qa-cache"
+    home.mkdir()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "QA_INDEX": str(index),
+        "QA_CACHE": str(cache),
+        "LANG": "C.UTF-8",
+    }
+    subprocess.run([QA, "ingest", str(SEEDS)], env=env, check=True, capture_output=True)
+    log = tmp_path / "trace.txt"
+    question = "what did India and Russia agree on defence?"
+    result = subprocess.run(
+        strace(log, [sys.executable, "-c", MCP_CLIENT, QA, question]),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "assault rifles" in result.stdout
+    bad = offences(log.read_text(), [index, cache])
+    assert bad == [], "\n".join(bad[:5])

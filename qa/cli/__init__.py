@@ -287,6 +287,7 @@ def _print_json(obj) -> None:
 from . import indexing  # noqa: E402, F401, I001
 from . import answering  # noqa: E402, F401, I001
 from . import settings  # noqa: E402, F401, I001
+from . import serving  # noqa: E402, F401, I001
 from . import evaluating  # noqa: E402, F401, I001
 
 

@@ -56,11 +56,22 @@ def ingest(
         typer.Option(help="Skip files larger than this (MB), measured as read and unpacked."),
     ] = DEFAULT_MAX_FILE_MB,
     lock_timeout: LockOpt = LOCK_TIMEOUT,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            metavar="",
+            help="After indexing, keep watching: changed, new, renamed and deleted files "
+            "are synced as they settle, one line each on stderr; Ctrl-C stops.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ):
     """Index files and folders (text, Office, PDF, HTML, ePub…), skipping what is unchanged.
 
     Example: qa ingest seeds/ ~/notes
+
+    Example: qa ingest ~/notes --watch
     """
     from ..config import default_seeds_dir
     from ..ingest import ingest as run_ingest
@@ -68,9 +79,10 @@ def ingest(
 
     store = _index(index, chroma_url)
     chunk = _chunk_settings(store, chunk_size, chunk_overlap)
+    roots = paths or [default_seeds_dir()]
     with ingest_progress(enabled=not json_out) as progress:
         report = run_ingest(
-            paths or [default_seeds_dir()],
+            roots,
             store,
             _embedder(),
             chunk,
@@ -79,12 +91,31 @@ def ingest(
             progress=progress,
             lock_timeout=lock_timeout,
         )
+    from .show import print_changes, print_ingest_report
+
     if json_out:
         _print_json(report.to_dict())
-        return
-    from .show import print_ingest_report
+    else:
+        print_ingest_report(report)
+    if watch:
+        from ..watch import watch as run_watch
 
-    print_ingest_report(report)
+        def synced(report) -> None:
+            print_changes(report)
+            if json_out:
+                _print_json(report.to_dict())
+
+        run_watch(
+            roots,
+            store,
+            _embedder(),
+            chunk,
+            on_sync=synced,
+            on_start=lambda: print_changes(None, f"watching {len(roots)} path(s); Ctrl-C stops"),
+            max_file_mb=max_file_mb,
+            lock_timeout=lock_timeout,
+        )
+        print_changes(None, "stopped watching")
 
 
 @app.command()

@@ -144,6 +144,18 @@ def print_ingest_report(report) -> None:
         err.print(f"note {one_line(note['path'])}: {clean(note['note'])}", markup=False)
 
 
+def print_changes(report, message: str | None = None) -> None:
+    """What a watched sync changed, a line each, on stderr (stdout stays for --json)."""
+    if message:
+        err.print(f"qa: {message}", markup=False)
+    if report is None:
+        return
+    for line in report.changes:
+        err.print(f"qa: {one_line(line)}", markup=False)
+    for skip in report.skipped_files:
+        err.print(f"qa: skipped {one_line(skip['path'])}: {skip['reason']}", markup=False)
+
+
 class AnswerStream:
     """Shows tokens as they arrive, then replaces them with the checked, cited answer."""
 
