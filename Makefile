@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 Q      ?= what did India and Russia agree on defence?
 
-.PHONY: ask test check lint bench guard
+.PHONY: ask test check lint bench guard ocr
 
 ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
 	@$(VENV)/bin/qa ingest
@@ -12,6 +12,9 @@ ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when uncha
 
 test: $(VENV)/.installed-test  ## install test extras, run the whole suite (real models included)
 	$(PY) -m pytest -q
+
+ocr: $(VENV)/.installed  ## add the OCR extra: scanned PDF pages and images are read
+	$(PY) -m pip install -q -e '.[ocr]'
 
 bench: $(VENV)/.installed  ## speed, memory and quality figures into bench/RESULTS.md (~2 min)
 	$(PY) -m pip install -q -e '.[bench]'

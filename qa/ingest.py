@@ -37,6 +37,7 @@ class IngestReport:
     skipped: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
+    ocr_pages: int = 0  # scanned pages and pictures read by OCR (the `ocr` extra)
     seconds: float = 0.0
     skipped_files: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)  # indexed, with a caveat (scanned pages)
@@ -191,16 +192,19 @@ class _Sync:
                         "by name to index it again"
                     )
                 known = index.document(key)
-                doc = read_document(path, root, self.max_file_mb)
+                doc = read_document(
+                    path, root, self.max_file_mb, known["sha256"] if known else None
+                )
             except Skip as why:
                 report.skipped += 1
                 report.skipped_files.append({"path": str(path), "reason": str(why)})
                 continue
-            doc.source = sources.claim(doc.source, key)
-            report.notes += [{"path": str(path), "note": note} for note in doc.notes]
-            if known and known["sha256"] == doc.sha256:
+            if doc is None:  # the same bytes as indexed
                 report.unchanged += 1
                 continue
+            doc.source = sources.claim(doc.source, key)
+            report.notes += [{"path": str(path), "note": note} for note in doc.notes]
+            report.ocr_pages += doc.extracted.ocr_pages if doc.extracted else 0
             self.batch.append((chunk_document(doc, self.splitter), root, known is not None))
             if sum(len(d.chunks) for d, _, _ in self.batch) >= EMBED_BATCH:  # chunks, not texts
                 self.flush()

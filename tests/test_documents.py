@@ -52,7 +52,10 @@ def test_common_encodings_decode(tmp_path, data, expected):
     assert read_document(f, tmp_path).text == expected
 
 
-def test_binary_empty_and_unknown_files_are_skipped_with_a_reason(tmp_path):
+def test_binary_empty_and_unknown_files_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    from qa.reading import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)  # as without the `ocr` extra
     (tmp_path / "b.bin").write_bytes(b"\x00\x01\x02" * 100)
     (tmp_path / "e.txt").write_text("   \n")
     (tmp_path / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
@@ -63,7 +66,7 @@ def test_binary_empty_and_unknown_files_are_skipped_with_a_reason(tmp_path):
         reasons[name] = str(info.value)
     assert reasons["b.bin"] == "binary file"
     assert reasons["e.txt"] == "empty"
-    assert "binary" in reasons["img.png"] or "unsupported" in reasons["img.png"]
+    assert reasons["img.png"] == "an image: install the OCR extra to read it: pip install 'qa[ocr]'"
 
 
 def test_html_keeps_only_text(tmp_path):

@@ -149,7 +149,18 @@ FILES = [
 
 
 @pytest.fixture
-def shelf(tmp_path, fake_cli):
+def without_ocr(monkeypatch):
+    """As without the `ocr` extra, whether or not it is installed here."""
+    from qa.reading import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+
+
+HINT = "install the OCR extra to read it: pip install 'qa[ocr]'"
+
+
+@pytest.fixture
+def shelf(tmp_path, fake_cli, without_ocr):
     folder = tmp_path / "shelf"
     folder.mkdir()
     for name, make, *_ in FILES:
@@ -168,7 +179,7 @@ def test_every_format_is_ingested_and_a_scanned_page_is_reported(shelf):
     assert report["notes"] == [
         {
             "path": str(folder / "report.pdf"),
-            "note": "page 3: no text layer (scanned?), not indexed",
+            "note": f"page 3: no text layer (scanned? {HINT}), not indexed",
         }
     ]
 
@@ -218,7 +229,7 @@ def test_search_vimgrep_prints_path_line_column(shelf):
     assert "Tamar bridge" in text
 
 
-def test_a_pdf_with_no_text_at_all_is_skipped_with_the_reason(tmp_path, fake_cli):
+def test_a_pdf_with_no_text_at_all_is_skipped_with_the_reason(tmp_path, fake_cli, without_ocr):
     folder = tmp_path / "scans"
     folder.mkdir()
     (folder / "scan.pdf").write_bytes(pdf_bytes(["", ""]))
@@ -227,7 +238,7 @@ def test_a_pdf_with_no_text_at_all_is_skipped_with_the_reason(tmp_path, fake_cli
     assert report["added"] == 1
     assert report["skipped_files"] == [
         {"path": str(folder / "scan.pdf"),
-         "reason": "no text layer on any page (a scanned PDF? it needs OCR first)"}
+         "reason": f"no text layer on any page (a scanned PDF? {HINT})"}
     ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from ..text import sentences
 from .extracted import Extracted
 from .files import source_name
 from .location import NARROW
-from .registry import read_text
+from .registry import extract, read_bytes
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b[ \t]*\n?[ \t]*")
 
@@ -80,15 +80,23 @@ def make_splitter(settings: ChunkSettings):
     )
 
 
-def read_document(path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Document:
-    """A file's text, date and content hash; no chunks yet."""
-    extracted, data = read_text(path, max_file_mb)
+def read_document(
+    path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, known: str | None = None
+) -> Document | None:
+    """A file's text, date and content hash; no chunks yet. None when its bytes hash to
+    `known` (the hash indexed): an unchanged file is not parsed again (a scanned PDF is
+    not read by OCR again)."""
+    data = read_bytes(path, max_file_mb)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if sha256 == known:
+        return None
+    extracted = extract(path, data, max_file_mb)
     date, text, offset = split_date(extracted.text)
     return Document(
         path=path.resolve(),
         source=source_name(path, root),
         text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         date=date,
         offset=offset,
         extracted=extracted,

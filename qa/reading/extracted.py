@@ -23,6 +23,7 @@ class Extracted:
     headings: list[tuple[int, str]] = field(default_factory=list)  # (offset, heading)
     line_based: bool = False  # offsets in `text` are offsets in the file's own lines
     notes: list[str] = field(default_factory=list)  # told to the user (a scanned page)
+    ocr_pages: int = 0  # pages (or pictures) whose text was read by OCR
 
 
 class Builder:

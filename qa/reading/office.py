@@ -1,12 +1,49 @@
 """Office and e-book formats: .docx, .pptx, .xlsx, .odt and ePub, each through its own
-library; slides, sheets and rows, and chapters are marked."""
+library; slides, sheets and rows, and chapters are marked. Pictures in Word and
+PowerPoint files are read by OCR when the extra is installed, else counted in a note."""
 
 from __future__ import annotations
 
 import io
 
+from . import ocr
 from .extracted import Builder, Extracted, Skip, table_lines
 from .plain import html
+
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+
+
+class Pictures:
+    """The pictures a document holds: read by OCR when the extra is installed; what is
+    not read is told in a note."""
+
+    def __init__(self) -> None:
+        self.read = self.without_ocr = self.unreadable = 0
+
+    def text(self, blob: bytes) -> str:
+        if not ocr.available():
+            self.without_ocr += 1
+            return ""
+        try:
+            text = ocr.read_image(blob)
+        except Exception:  # a format the image library cannot open (EMF, WMF)
+            self.unreadable += 1
+            return ""
+        self.read += 1
+        return text
+
+    def done(self, out: Extracted) -> Extracted:
+        out.ocr_pages += self.read
+        if self.without_ocr:
+            out.notes.append(f"{_count(self.without_ocr)} not read ({ocr.HINT})")
+        if self.unreadable:
+            out.notes.append(f"{_count(self.unreadable)} in a format OCR cannot open")
+        return out
+
+
+def _count(n: int) -> str:
+    return f"{n} picture{'' if n == 1 else 's'}"
 
 
 # -- Office documents ------------------------------------------------------------------------------
@@ -16,7 +53,8 @@ def docx(data: bytes) -> Extracted:
     from docx.text.paragraph import Paragraph
 
     document = Document(io.BytesIO(data))
-    b = Builder()
+    related = document.part.related_parts
+    b, pictures = Builder(), Pictures()
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -25,17 +63,21 @@ def docx(data: bytes) -> Extracted:
             if style.startswith(("Heading", "Title")):
                 b.heading(para.text)
             b.add(para.text)
+            for blip in child.iter(_BLIP):
+                part = related.get(blip.get(_EMBED))
+                if part is not None:
+                    b.add(pictures.text(part.blob))
         elif tag == "tbl":
             table = Table(child, document)
             rows = [[cell.text for cell in row.cells] for row in table.rows]
             b.add("\n".join(table_lines(rows)))
-    return b.done()
+    return pictures.done(b.done())
 
 
 def pptx(data: bytes) -> Extracted:
     from pptx import Presentation
 
-    b = Builder()
+    b, pictures = Builder(), Pictures()
     for n, slide in enumerate(Presentation(io.BytesIO(data)).slides, 1):
         title = slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
         b.mark(slide=n)
@@ -47,9 +89,11 @@ def pptx(data: bytes) -> Extracted:
             if getattr(shape, "has_table", False) and shape.has_table:
                 rows = [[c.text for c in row.cells] for row in shape.table.rows]
                 b.add("\n".join(table_lines(rows)))
+            if hasattr(shape, "image"):  # a picture
+                b.add(pictures.text(shape.image.blob))
         if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
             b.add(slide.notes_slide.notes_text_frame.text)
-    return b.done()
+    return pictures.done(b.done())
 
 
 def xlsx(data: bytes) -> Extracted:

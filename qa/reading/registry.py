@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import DEFAULT_MAX_FILE_MB
-from . import office, pdf, plain
+from . import ocr, office, pdf, plain
 from .extracted import Extracted, Skip
 from .files import check_archive, decode, looks_textual, read_capped, short_reason
 
@@ -45,6 +45,13 @@ class FormatReader:
     archive: bool = False
 
 
+def image(data: bytes) -> Extracted:
+    """A picture of text (a scan, a photo of a page, a screenshot), read by OCR."""
+    if not ocr.available():
+        raise Skip(f"an image: {ocr.HINT}")
+    return Extracted(ocr.read_image(data), ocr_pages=1)
+
+
 def _text(read: Callable[[str], Extracted]) -> Callable[[bytes], Extracted]:
     """A reader of text (HTML, CSV…) as a reader of bytes in any common encoding."""
     return lambda data: read(decode(data))
@@ -61,6 +68,7 @@ READERS: list[Reader] = [
     FormatReader((".xlsx", ".xlsm"), office.xlsx, archive=True),
     FormatReader((".odt",), office.odt, archive=True),
     FormatReader((".epub",), office.epub, archive=True),
+    FormatReader((".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"), image),
 ]
 BY_SUFFIX: dict[str, Reader] = {s: r for r in READERS for s in r.suffixes}
 
@@ -77,8 +85,18 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Ext
     Limits measure what is read, not what a file claims: only regular files are opened
     (a link to /dev/zero or a FIFO is skipped), at most `max_file_mb` is read, and an
     Office or ePub file is refused when its members would expand past that size."""
+    data = read_bytes(path, max_file_mb)
+    return extract(path, data, max_file_mb), data
+
+
+def read_bytes(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> bytes:
+    """A file's bytes, read within the limit (`read_text`)."""
+    return read_capped(path, int(max_file_mb * 1024 * 1024), max_file_mb)
+
+
+def extract(path: Path, data: bytes, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Extracted:
+    """The text of a file read as `data`, by its format's reader; raises Skip otherwise."""
     limit = int(max_file_mb * 1024 * 1024)
-    data = read_capped(path, limit, max_file_mb)
     suffix = path.suffix.lower()
     reader = reader_for(path)
     if suffix in OLD_OFFICE:
@@ -100,4 +118,4 @@ def read_text(path: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> tuple[Ext
         raise Skip(f"not a text file ({suffix})")
     if not out.text.strip():
         raise Skip("empty")
-    return out, data
+    return out
