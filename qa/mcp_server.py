@@ -92,7 +92,9 @@ class Service:
         self._embedder = embedder
 
     def index(self) -> Index:
-        if self._index is not None and not self._index.chroma_url:
+        if self._index is not None and self._index.chroma_url:
+            self._index.refresh()  # the replica asks the server what changed
+        elif self._index is not None:
             version = self._index.db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._version:  # another connection committed: reopen
                 self._index.close()

@@ -175,3 +175,33 @@ def test_a_server_killed_mid_write_is_named_in_one_line(tmp_path, docs):
         proc.wait()
         with pytest.raises(ServerUnavailable, match=f"Chroma server at {url} stopped answering"):
             vectors.upsert(["a"], [FakeEmbedder().embed_query("x")], ["x"], [{"path": "/x"}])
+
+
+def test_qa_mcp_on_a_server_sees_what_another_client_ingests(tmp_path, chroma_server, docs):
+    import asyncio
+
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(docs / "volcano.md", first / "volcano.md")
+    shutil.copy(docs / "bread.txt", second / "bread.txt")
+    run("ingest", str(first), replica=tmp_path / "r1", url=chroma_server)
+    env = {**os.environ, "QA_CHROMA_URL": chroma_server, "QA_INDEX": str(tmp_path / "r2")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "qa", "mcp"], env=env)
+
+    async def script(client):
+        before = await client.call_tool("status", {})
+        run("ingest", str(second), replica=tmp_path / "r3", url=chroma_server)
+        after = await client.call_tool("search", {"query": "sourdough starter", "k": 1})
+        return before, after
+
+    async def main():
+        async with Client(params, read_timeout_seconds=300) as client:
+            return await script(client)
+
+    before, after = asyncio.run(main())
+    assert before.structured_content["document_list"] == ["first/volcano.md"]
+    assert after.structured_content["passages"][0]["source"] == "second/bread.txt"

@@ -143,6 +143,11 @@ class Index:
             self._synced = True
             replica.sync(self.catalog)
 
+    def refresh(self) -> None:
+        """Server mode: let the next read bring the replica up to date again (a process
+        that lives long, such as `qa mcp`, sees what other clients ingest meanwhile)."""
+        self._synced = False
+
     def _read(self) -> Catalog:
         self.sync()
         return self.catalog
