@@ -10,12 +10,25 @@
 - `options`: how to answer, as one object; `conversation`: follow-ups in a chat.
 """
 
-from .conversation import Conversation
-from .options import DEFAULT_MIN_SCORE, AskOptions
-from .pipeline import ask
-from .records import NOT_FOUND, Answer, AnswerFrom, Evidence, Source
-from .summary import find_documents, summarize
+import importlib
+from typing import TYPE_CHECKING, Any
 
+# What `from qa.answering import X` gives, and the module that holds it. They are loaded
+# on first use, so a module that needs one stage (the CLI's printing needs `citations`)
+# does not pay for every stage's imports.
+_EXPORTS = {
+    "ask": "pipeline",
+    "Conversation": "conversation",
+    "AskOptions": "options",
+    "DEFAULT_MIN_SCORE": "options",
+    "NOT_FOUND": "records",
+    "Answer": "records",
+    "AnswerFrom": "records",
+    "Evidence": "records",
+    "Source": "records",
+    "find_documents": "summary",
+    "summarize": "summary",
+}
 __all__ = [
     "DEFAULT_MIN_SCORE",
     "NOT_FOUND",
@@ -29,3 +42,17 @@ __all__ = [
     "find_documents",
     "summarize",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'qa.answering' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+    from .options import DEFAULT_MIN_SCORE, AskOptions
+    from .pipeline import ask
+    from .records import NOT_FOUND, Answer, AnswerFrom, Evidence, Source
+    from .summary import find_documents, summarize

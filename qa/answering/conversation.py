@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from ..index import Index
 from ..llms import LLMSpec, make_chat_model
@@ -15,6 +13,10 @@ from ..text import STOPWORDS, content_words, words
 from .options import AskOptions
 from .pipeline import ask
 from .records import Answer
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
 
 _PRONOUNS = {
     "it",
