@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from qa.reading.ocr import available as ocr_available
+
 from .conftest import ROOT, SEEDS
+from .pdfs import page_picture
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,6 +83,8 @@ def test_no_network_and_no_stray_files(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", docs / "summit.txt")
+    scan = page_picture("The lighthouse at Eling was repainted red and white.")
+    scan.crop((0, 0, 2480, 500)).save(docs / "scan.png")  # read by OCR when the extra is here
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
@@ -99,6 +104,8 @@ def test_no_network_and_no_stray_files(tmp_path):
         log = tmp_path / f"trace-{n}.txt"
         out = traced(args, env, tmp_path, log, stdin)
         assert out.strip(), args
+        if args[0] == "ingest" and ocr_available():  # the picture was read, under the trace
+            assert "2 added" in out, out
         bad = offences(log.read_text(), allowed)
         assert bad == [], f"qa {args[0]}: " + "\n".join(bad[:5])
     assert not (home / ".cache").exists()  # onnxruntime's telemetry database among others
