@@ -205,14 +205,8 @@ def _k(k: int) -> int:
 
 
 def answer_out(answer) -> AnswerOut:
-    return AnswerOut(
-        **{k: v for k, v in answer.to_dict().items() if k in AnswerOut.model_fields}
-        | {"sources": [SourceOut(**_fields(s, SourceOut)) for s in answer.to_dict()["sources"]]}
-    )
-
-
-def _fields(data: dict, model: type[BaseModel]) -> dict:
-    return {k: v for k, v in data.items() if k in model.model_fields}
+    """`qa ask --json`'s object as the tool returns it (keys it does not list are left out)."""
+    return AnswerOut.model_validate(answer.to_dict())
 
 
 def document_text(index: Index, path: str) -> str:

@@ -36,6 +36,17 @@ def strace(log: Path, command: list[str]) -> list[str]:
     return ["strace", "-f", "-qq", "-e", calls, "-o", str(log), *command]
 
 
+def environment(home: Path, index: Path, cache: Path) -> dict:
+    """A bare environment: qa's places in the test's folders, nothing else inherited."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "QA_INDEX": str(index),
+        "QA_CACHE": str(cache),
+        "LANG": "C.UTF-8",
+    }
+
+
 def traced(args: list[str], env: dict, cwd: Path, log: Path, stdin: str | None = None) -> str:
     result = subprocess.run(
         strace(log, [QA, *args]),
@@ -85,13 +96,7 @@ def test_no_network_and_no_stray_files(tmp_path):
     shutil.copy(SEEDS / "000_367919e9dc5d7af7.txt", docs / "summit.txt")
     scan = page_picture("The lighthouse at Eling was repainted red and white.")
     scan.crop((0, 0, 2480, 500)).save(docs / "scan.png")  # read by OCR when the extra is here
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "QA_INDEX": str(index),
-        "QA_CACHE": str(cache),
-        "LANG": "C.UTF-8",
-    }
+    env = environment(home, index, cache)
     allowed = [index, cache, home / ".local" / "share" / "qa"]
     question = "what did India and Russia agree on defence?"
     runs = [
@@ -155,13 +160,7 @@ asyncio.run(main())
 def test_the_mcp_server_stays_on_the_machine_too(tmp_path):
     home, index, cache = tmp_path / "home", tmp_path / "index", ROOT / ".qa-cache"
     home.mkdir()
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(home),
-        "QA_INDEX": str(index),
-        "QA_CACHE": str(cache),
-        "LANG": "C.UTF-8",
-    }
+    env = environment(home, index, cache)
     subprocess.run([QA, "ingest", str(SEEDS)], env=env, check=True, capture_output=True)
     log = tmp_path / "trace.txt"
     question = "what did India and Russia agree on defence?"
