@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 Q      ?= what did India and Russia agree on defence?
 
-.PHONY: ask test check lint bench guard ocr
+.PHONY: ask test check lint bench guard ocr train
 
 ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
 	@$(VENV)/bin/qa ingest
@@ -22,6 +22,10 @@ bench: $(VENV)/.installed  ## speed, memory and quality figures into bench/RESUL
 
 guard: $(VENV)/.installed-test  ## retrain qa/models/instruction_guard.npy and its card (~5 min)
 	$(PY) bench/train_guard.py
+
+train: $(VENV)/.installed-test  ## retrain qa/models/ranker.onnx, calibrate it, write its card (~45 min)
+	$(PY) bench/train_ranker.py
+	$(PY) bench/calibrate_ranker.py
 
 check: $(VENV)/.installed-test  ## lint, format, types and the fast tests (~2 min)
 	$(PY) -m ruff check qa tests bench

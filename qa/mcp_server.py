@@ -23,6 +23,7 @@ from .answering import AskOptions, ask, find_documents, summarize
 from .errors import QAError
 from .index import Index
 from .llms import LLMSpec
+from .ranker import default_ranker
 from .retrieval import Filters, search
 from .terminal import clean
 
@@ -54,6 +55,7 @@ class AnswerOut(BaseModel):
     answer_from: str  # model | span | evidence | none
     kind: str  # factoid | broad | document
     llm: str
+    ranker: str | None = None  # the relevance model that read the passages
     sources: list[SourceOut]
     unsupported: list[str] = []  # sentences a model wrote that its passages did not support
 
@@ -64,6 +66,7 @@ class Passage(BaseModel):
     source: str
     path: str
     score: float
+    relevance: float | None = None  # the relevance model's probability (0-1)
     date: str | None = None
     text: str
 
@@ -143,6 +146,7 @@ class Service:
             retriever=self.options.retriever,
             filters=self.filters(source, since, until),
             min_score=self.options.min_score if min_score is None else min_score,
+            rerank=self.options.rerank,
         )
         return answer_out(ask(question, self.index(), self.embedder(), self.spec, options))
 
@@ -163,6 +167,7 @@ class Service:
             _k(k),
             retriever=self.options.retriever,
             filters=self.filters(source, since, until),
+            ranker=default_ranker() if self.options.rerank else None,
         )
         passages = [
             Passage(
@@ -171,6 +176,7 @@ class Service:
                 source=h.source,
                 path=h.path,
                 score=h.score,
+                relevance=h.relevance,
                 date=h.date,
                 text=h.text,
             )

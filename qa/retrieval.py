@@ -17,6 +17,7 @@ from langchain_core.embeddings import Embeddings
 from .config import DEFAULT_K
 from .errors import DiskFull, UsageError, warn
 from .index import Index, StoredChunk, embedding_settings
+from .ranker import Ranker
 from .reading.location import Location, cite
 from .text import content_words, stems
 
@@ -26,6 +27,9 @@ RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 # Weights of the hybrid "sentence" fusion: chunk dense, chunk BM25, best sentence
 # similarity, best sentence word overlap (see bench/RESULTS.md).
 SENTENCE_WEIGHTS = (0.2, 0.1, 0.4, 0.3)
+# Passages the relevance model reads (the best by the hybrid score): eight of ~180 tokens
+# take ~150 ms on 2 cores (bench/RESULTS.md).
+RERANK_POOL = 8
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Hit:
     rank: int = 0
     sentences: list[SentenceMatch] = field(default_factory=list, repr=False)
     location: Location | None = None  # page, lines, section; None: not recorded (older index)
+    relevance: float | None = None  # the relevance model's probability; None: not reranked
 
     def citation(self) -> str:
         """The passage as cited: "report.pdf pp. 3-4", "notes/plan.md:12-18 § Budget"."""
@@ -87,11 +92,14 @@ def search(
     dense_weight: float = 0.5,
     with_sentences: bool = True,
     spread: bool = True,
+    ranker: Ranker | None = None,
 ) -> list[Hit]:
     """The k best chunks; with `spread`, no more than one per document until every
     document has one (a broad question wants the best chunks, wherever they are).
 
     `with_sentences` scores the hits' sentences against the question (for evidence).
+    With a `ranker`, the best RERANK_POOL (at least k) by the hybrid score are read by the
+    relevance model and ordered by its probability, which each hit keeps as `relevance`.
     """
     _check_request(query, k, retriever, fusion)
     index.require_documents()
@@ -124,6 +132,8 @@ def search(
         scores = _fuse(fusion, candidates, dense, lexical, matches, dense_weight)
 
     hits = [hit_from(chunks[i], score) for i, score in scores if i in chunks]
+    if ranker is not None:
+        hits = rerank(query, hits[: max(k, RERANK_POOL)], ranker)
     hits = (diversify(hits) if spread else hits)[:k]
     if with_sentences and not by_sentence:
         matches = sentence_matches(query, q_vec, index, {h.id: chunks[h.id] for h in hits})
@@ -131,6 +141,13 @@ def search(
         hit.rank = rank
         hit.sentences = matches.get(hit.id, []) if with_sentences else []
     return hits
+
+
+def rerank(query: str, hits: list[Hit], ranker: Ranker) -> list[Hit]:
+    """`hits` ordered by the relevance model's probability, which each keeps."""
+    for hit, p in zip(hits, ranker.score(query, [h.text for h in hits])):
+        hit.relevance = round(p, 6)
+    return sorted(hits, key=lambda h: h.relevance or 0.0, reverse=True)
 
 
 def _check_request(query: str, k: int, retriever: str, fusion: str) -> None:

@@ -70,8 +70,16 @@ def server(cmd: list[str], ready_url: str, timeout: float = 60):
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """Each test gets its own index and home; nothing reaches the network."""
+def isolated(tmp_path, monkeypatch, request):
+    """Each test gets its own index and home; nothing reaches the network.
+
+    The relevance model reads real text: over a fake embedder's toy passages its
+    judgement would test nothing, so the fast tests run without it unless they turn it
+    on (tests/test_ranker.py); the slow ones, with real models, run as a user would."""
+    if "slow" in request.keywords:
+        monkeypatch.delenv("QA_RERANK", raising=False)
+    else:
+        monkeypatch.setenv("QA_RERANK", "0")
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "index"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -14,7 +14,15 @@ LAYERS = [
     {"qa.answering", "qa.watch"},
     {"qa.ingest"},
     {"qa.retrieval", "qa.paths"},
-    {"qa.index", "qa.reading", "qa.embeddings", "qa.llms", "qa.local_llm", "qa.prompts"},
+    {
+        "qa.index",
+        "qa.reading",
+        "qa.embeddings",
+        "qa.ranker",
+        "qa.llms",
+        "qa.local_llm",
+        "qa.prompts",
+    },
     {"qa.config", "qa.errors", "qa.text", "qa.terminal", "qa"},
 ]
 MAX_LINES = 400

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..config import DEFAULT_K, DEFAULT_RETRIEVER, Retriever
+from ..ranker import rerank_setting
 from ..retrieval import Filters
 
 DEFAULT_MIN_SCORE = 0.68  # abstains on ~4% of answerable development questions (bench/RESULTS.md)
@@ -18,6 +19,8 @@ class AskOptions:
     retriever: Retriever = DEFAULT_RETRIEVER
     filters: Filters = field(default_factory=Filters)
     min_score: float = DEFAULT_MIN_SCORE  # abstain when the best sentence scores lower
+    # read the best passages with the relevance model (qa/ranker.py); QA_RERANK=0: off
+    rerank: bool = field(default_factory=lambda: rerank_setting(None))
 
     @classmethod
     def given(cls, **values) -> AskOptions:

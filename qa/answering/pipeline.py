@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..index import Index
 from ..llms import LLMSpec
 from ..prompts import load_prompt
+from ..ranker import Ranker, default_ranker
 from ..retrieval import Hit, search
 from ..text import content_words
 from .abstention import MODEL_DECLINES, adds_to, unmentioned
@@ -32,6 +33,9 @@ from .writer import answer_from_passages
 BROAD_MIN_SCORE_OFFSET = 0.06
 OVERLAP_WEIGHT = 0.5  # measured on two 300-question samples (bench/RESULTS.md)
 BROAD_K = 8  # passages a broad question draws on (bench/RESULTS.md)
+# How much a sentence's passage's relevance (the relevance model's probability) adds to
+# its own score (chosen on the validation split: qa/models/ranker.md).
+RELEVANCE_WEIGHT = 0.5
 
 
 def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
@@ -51,7 +55,9 @@ def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
                 Evidence(
                     text=text,
                     hit=hit,
-                    score=m.similarity + OVERLAP_WEIGHT * m.overlap,
+                    score=m.similarity
+                    + OVERLAP_WEIGHT * m.overlap
+                    + RELEVANCE_WEIGHT * (hit.relevance or 0.0),
                     similarity=m.similarity,
                     overlap=m.overlap,
                     vector=m.vector,
@@ -107,6 +113,8 @@ def ask(
             document=document,
         )
     draft = Draft(question, spec, intent.kind)
+    ranker = default_ranker() if options.rerank else None
+    draft.ranker = ranker.name if ranker else None
     broad_question = intent.kind == QuestionKind.BROAD
     hits = search(
         question,
@@ -116,12 +124,12 @@ def ask(
         retriever=options.retriever,
         filters=options.filters,
         spread=not broad_question,
+        ranker=ranker,
     )
     draft.lap("retrieve")
     scored = candidates(question, hits)
     draft.lap("select")
-    floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_question else 0.0)
-    if not scored or scored[0].score < floor:
+    if not scored or not relevant(scored, hits, ranker, options, broad_question):
         return draft.abstain()
     missing = unmentioned(
         question,
@@ -145,6 +153,20 @@ def ask(
     if broad_question:
         return _broad_answer(scored, hits, question, draft, intent.as_list)
     return _factoid_answer(question, scored, spec, draft, chat_model)
+
+
+def relevant(
+    scored: list[Evidence], hits: list[Hit], ranker: Ranker | None, options: AskOptions, broad_q
+) -> bool:
+    """Whether the passages answer the question at all: the relevance model's best
+    probability reaches its threshold (chosen on the validation split), and the best
+    sentence's score reaches `min_score`."""
+    if ranker is not None:
+        threshold = ranker.thresholds.broad if broad_q else ranker.thresholds.factoid
+        if max((h.relevance or 0.0 for h in hits), default=0.0) < threshold:
+            return False
+    floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_q else 0.0)
+    return max(e.similarity + OVERLAP_WEIGHT * e.overlap for e in scored) >= floor
 
 
 def _broad_answer(

@@ -80,6 +80,7 @@ class Source:
     section: str | None = None  # the nearest heading
     location: dict | None = None  # all of it (slide, sheet, chapter, cell…); None: not kept
     citation: str = ""  # as shown: "report.pdf p. 4", "notes/plan.md:12-18 § Budget"
+    relevance: float | None = None  # the relevance model's probability for the passage
 
     @classmethod
     def of(cls, ev: Evidence) -> Source:
@@ -103,6 +104,7 @@ class Source:
             section=where.section if where else None,
             location=where.to_dict() if where else None,
             citation=cite(h.source, where, h.chunk),
+            relevance=h.relevance,
         )
 
 
@@ -121,6 +123,7 @@ class Answer:
     standalone_question: str | None = None
     unsupported: list[str] = field(default_factory=list)  # model sentences dropped
     highlight: str | None = None  # the phrase of the answer the bundled model points at
+    ranker: str | None = None  # the relevance model that read the passages; None: off
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -147,6 +150,7 @@ class Draft:
         self.t0 = time.perf_counter()
         self.timings: dict[str, float] = {}
         self._last = self.t0
+        self.ranker: str | None = None
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -203,4 +207,5 @@ class Draft:
             timings={key: round(v, 3) for key, v in self.timings.items()},
             unsupported=unsupported or [],
             highlight=highlight,
+            ranker=self.ranker,
         )

@@ -159,6 +159,17 @@ UntilOpt = Annotated[
 LockOpt = Annotated[float, typer.Option(help="Seconds to wait for another writer.")]
 
 
+RerankOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--rerank/--no-rerank",
+        show_default=False,
+        help="Read the best passages with the relevance model, which orders them and "
+        "decides when to abstain [env QA_RERANK=0 turns it off; default: on].",
+    ),
+]
+
+
 def _unit_interval(value: float | None) -> float | None:
     if value is not None and not 0.0 <= value <= 1.0:  # also refuses nan
         raise typer.BadParameter(f"{value:g} is not between 0 and 1")
@@ -255,12 +266,15 @@ def _ask_options(
     since: datetime | None,
     until: datetime | None,
     min_score: float | None,
+    rerank: bool | None = None,
 ):
     """How to answer, from the flags: what is not given is the library's default."""
     from ..answering import AskOptions
 
     filters = _filters(source, since, until)
-    return AskOptions.given(k=k, retriever=retriever, filters=filters, min_score=min_score)
+    return AskOptions.given(
+        k=k, retriever=retriever, filters=filters, min_score=min_score, rerank=rerank
+    )
 
 
 def _chunk_settings(store, size: int | None, overlap: int | None):

@@ -17,6 +17,7 @@ from . import (
     KOpt,
     LLMOpt,
     MinScoreOpt,
+    RerankOpt,
     RetrieverOpt,
     SinceOpt,
     SourceOpt,
@@ -45,6 +46,7 @@ def ask(
     since: SinceOpt = None,
     until: UntilOpt = None,
     min_score: MinScoreOpt = None,
+    rerank: RerankOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: JsonOpt = False,
@@ -67,7 +69,7 @@ def ask(
             store,
             _embedder(),
             spec,
-            _ask_options(k, retriever, source, since, until, min_score),
+            _ask_options(k, retriever, source, since, until, min_score, rerank),
             on_token=stream.on_token if stream.enabled else None,
         )
         stream.finish(answer.answer)
@@ -128,6 +130,7 @@ def search(
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    rerank: RerankOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: Annotated[
@@ -149,6 +152,7 @@ def search(
 
     Example: vim -q <(qa search "assault rifles" --vimgrep)
     """
+    from ..ranker import default_ranker, rerank_setting
     from ..retrieval import search as run_search
 
     query = _text_argument(query, "query")
@@ -161,6 +165,7 @@ def search(
         k,
         retriever=retriever.value,
         filters=_filters(source, since, until),
+        ranker=default_ranker() if rerank_setting(rerank) else None,
     )
     if json_out:
         for hit in hits:
@@ -187,6 +192,7 @@ def chat(
     since: SinceOpt = None,
     until: UntilOpt = None,
     min_score: MinScoreOpt = None,
+    rerank: RerankOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
     json_out: Annotated[
@@ -204,7 +210,7 @@ def chat(
     spec = _llm(llm, base_url, timeout)
     store = _index(index, chroma_url)
     store.require_documents()
-    options = _ask_options(k, retriever, source, since, until, min_score)
+    options = _ask_options(k, retriever, source, since, until, min_score, rerank)
     code = run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
     if code:
         raise typer.Exit(code)

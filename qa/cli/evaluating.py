@@ -14,6 +14,7 @@ from . import (
     KOpt,
     LLMOpt,
     MinScoreOpt,
+    RerankOpt,
     RetrieverOpt,
     _ask_options,
     _embedder,
@@ -47,6 +48,7 @@ def eval_(
     k: KOpt = DEFAULT_K,
     retriever: RetrieverOpt = DEFAULT_RETRIEVER,
     min_score: MinScoreOpt = None,
+    rerank: RerankOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
     sample: Annotated[
         int | None, typer.Option(min=1, help="A random sample of N questions.")
@@ -95,7 +97,7 @@ def eval_(
             file,
             _embedder,
             spec,
-            _ask_options(k, retriever, None, None, None, min_score),
+            _ask_options(k, retriever, None, None, None, min_score, rerank),
             directory=index,
             corpus=corpus or [],
             answers=answers,

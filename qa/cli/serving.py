@@ -12,6 +12,7 @@ from . import (
     KOpt,
     LLMOpt,
     MinScoreOpt,
+    RerankOpt,
     RetrieverOpt,
     SinceOpt,
     SourceOpt,
@@ -35,6 +36,7 @@ def mcp(
     since: SinceOpt = None,
     until: UntilOpt = None,
     min_score: MinScoreOpt = None,
+    rerank: RerankOpt = None,
     index: IndexOpt = None,
     chroma_url: ChromaOpt = None,
 ):
@@ -51,7 +53,7 @@ def mcp(
     from ..mcp_server import Service, serve
 
     spec = _llm(llm, base_url, timeout)
-    options = _ask_options(k, retriever, source, since, until, min_score)
+    options = _ask_options(k, retriever, source, since, until, min_score, rerank)
     _index(index, chroma_url)  # a bad --index or --chroma-url fails here, in one line
     serve(Service(lambda: _index(index, chroma_url), spec, options))
     raise typer.Exit(0)

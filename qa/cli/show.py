@@ -253,8 +253,9 @@ def print_hits(hits) -> None:
         return
     for h in hits:
         date = f" ({h.date})" if h.date else ""
+        relevance = f"  relevance {h.relevance:.2f}" if h.relevance is not None else ""
         out.print(
-            f"{h.rank}. {one_line(h.citation())}{date}  score {h.score:.4f}",
+            f"{h.rank}. {one_line(h.citation())}{date}  score {h.score:.4f}{relevance}",
             markup=False,
         )
         text = textwrap.shorten(clean(h.text), width=300, placeholder=" …")

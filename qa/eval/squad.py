@@ -16,6 +16,7 @@ from ..answering.options import AskOptions
 from ..config import ChunkSettings
 from ..errors import UsageError
 from ..index import Index
+from ..ranker import default_ranker
 from .metrics import contains_gold, exact_match, f1, mean, percentile
 
 RECALL_AT = (1, 3, 5, 10)
@@ -132,6 +133,7 @@ def evaluate(
     if search_documents is None:
         from ..retrieval import search_documents
     options = options or AskOptions()
+    ranker = default_ranker() if options.rerank else None
 
     ranks: list[int | None] = []
     scores = _AnswerScores()
@@ -140,7 +142,9 @@ def evaluate(
         if progress:
             progress(n, len(questions))
         if not q.impossible:
-            docs = search_documents(q.question, index, embedder, depth, retriever=options.retriever)
+            docs = search_documents(
+                q.question, index, embedder, depth, retriever=options.retriever, ranker=ranker
+            )
             sources = [h.source for h in docs]
             ranks.append(sources.index(q.document) + 1 if q.document in sources else None)
         if answers:
