@@ -1,14 +1,15 @@
-"""Choose the relevance model's abstention thresholds on the validation split, and
-measure the answer path with and without the model there; writes the thresholds into
-qa/models/ranker.json and the figures into the card, qa/models/ranker.md.
+"""Measure the relevance model on the validation split: whether its probability tells the
+questions the index answers from those it cannot (a threshold for abstention), and the
+answer path with and without it; writes the figures into qa/models/ranker.json and the
+card, qa/models/ranker.md.
 
     python bench/calibrate_ranker.py     # after bench/train_ranker.py (make train runs both)
 
 Validation: the articles bench/train_ranker.py held out (build/ranker/val-*.json). The
 questions the index cannot answer are SQuAD questions of the *training* articles, which
 the validation index does not hold, and the broad near misses of the validation articles.
-A threshold is the highest that abstains on at most MAX_ABSTAINED of the answerable
-questions of its kind (the issue's bound for answerable questions abstained).
+A threshold is the highest with which at most MAX_ABSTAINED of the answerable questions
+of its kind are declined, counting those the `--min-score` floor declines already.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from train_ranker import CARD, OUT, SEED, SETTINGS, WORK, sha256  # noqa: E402
 
 from qa.answering.intent import QuestionKind, classify  # noqa: E402
 from qa.answering.options import AskOptions  # noqa: E402
-from qa.answering.pipeline import BROAD_K  # noqa: E402
+from qa.answering.pipeline import BROAD_K, BROAD_MIN_SCORE_OFFSET, candidates  # noqa: E402
 from qa.config import DEFAULT_K, ChunkSettings  # noqa: E402
 from qa.embeddings import default_embedder  # noqa: E402
 from qa.eval.broad import load_broad, run_broad  # noqa: E402
@@ -57,8 +58,12 @@ def questions() -> tuple[list[str], list[str], list[str], list[str]]:
     )
 
 
-def best_relevance(question: str, index: Index, embedder, ranker: Ranker) -> tuple[str, float]:
-    """The question's kind and its best passage's probability, retrieved as `ask` does."""
+def best_relevance(
+    question: str, index: Index, embedder, ranker: Ranker
+) -> tuple[str, float, bool]:
+    """The question's kind, its best passage's probability, retrieved as `ask` does, and
+    whether the best sentence reaches `--min-score` (when it does not, `ask` declines
+    whatever the model says)."""
     broad = classify(question).kind == QuestionKind.BROAD
     hits = search(
         question,
@@ -67,16 +72,23 @@ def best_relevance(question: str, index: Index, embedder, ranker: Ranker) -> tup
         BROAD_K if broad else DEFAULT_K,
         spread=not broad,
         ranker=ranker,
-        with_sentences=False,
     )
-    return ("broad" if broad else "factoid"), max((h.relevance or 0.0 for h in hits), default=0.0)
+    scored = candidates(question, hits)
+    floor = AskOptions().min_score - (BROAD_MIN_SCORE_OFFSET if broad else 0.0)
+    passes = bool(scored) and scored[0].score >= floor
+    best = max((h.relevance or 0.0 for h in hits), default=0.0)
+    return ("broad" if broad else "factoid"), best, passes
 
 
-def threshold(answerable: list[float]) -> float:
-    """The highest threshold that abstains on at most MAX_ABSTAINED of `answerable`."""
-    ordered = sorted(answerable)
-    allowed = int(MAX_ABSTAINED * len(ordered))
-    return round(max(0.0, ordered[allowed] - 1e-6), 4) if ordered else 0.5
+def threshold(answerable: list[tuple[float, bool]]) -> float:
+    """The highest threshold with which at most MAX_ABSTAINED of `answerable` are declined,
+    counting those `--min-score` declines already."""
+    declined = sum(not passes for _, passes in answerable)
+    room = max(0, int(MAX_ABSTAINED * len(answerable)) - declined)
+    ordered = sorted(p for p, passes in answerable if passes)
+    if not ordered:
+        return 0.5
+    return round(max(0.0, ordered[min(room, len(ordered) - 1)] - 1e-6), 4)
 
 
 def indexes(embedder) -> tuple[Index, Index]:
@@ -98,7 +110,7 @@ def indexes(embedder) -> tuple[Index, Index]:
 
 def calibrate(embedder, ranker: Ranker, index: Index, articles: Index) -> dict:
     answerable, unanswerable, broad, near = questions()
-    seen: dict[str, dict[str, list[float]]] = {"factoid": {}, "broad": {}}
+    seen: dict[str, dict[str, list[tuple[float, bool]]]] = {"factoid": {}, "broad": {}}
     for label, qs, where in [
         ("answerable", answerable, index),
         ("unanswerable", unanswerable, index),
@@ -106,34 +118,40 @@ def calibrate(embedder, ranker: Ranker, index: Index, articles: Index) -> dict:
         ("unanswerable", near, articles),
     ]:
         for q in qs:
-            kind, p = best_relevance(q, where, embedder, ranker)
-            seen[kind].setdefault(label, []).append(p)
+            kind, p, passes = best_relevance(q, where, embedder, ranker)
+            seen[kind].setdefault(label, []).append((p, passes))
     out = {}
     for kind, by in seen.items():
         t = threshold(by.get("answerable", []))
-        declined = [p < t for p in by.get("unanswerable", [])]
+        declined = [p < t or not passes for p, passes in by.get("unanswerable", [])]
+        floor_only = [not passes for _, passes in by.get("unanswerable", [])]
         out[kind] = {
             "threshold": t,
             "answerable": len(by.get("answerable", [])),
             "unanswerable": len(declined),
             "unanswerable_declined": round(sum(declined) / len(declined), 3) if declined else None,
+            "declined_by_min_score_alone": round(sum(floor_only) / len(floor_only), 3)
+            if floor_only
+            else None,
         }
     return out
 
 
 def end_to_end(embedder, index: Index, articles: Index, rerank: bool) -> dict:
+    """`qa eval` with `--llm extractive` (the same answers as `local` without the
+    highlight, in a fraction of the time) on the validation articles."""
     options = AskOptions(rerank=rerank)
     _, val = load_squad(WORK / "val-squad.json")
     _, train = load_squad(WORK / "train-squad.json")
     asked = Sampling(sample=N_REPORT, seed=1).pick(val)
     others = [replace(q, impossible=True) for q in random.Random(SEED + 1).sample(train, 100)]
-    squad = evaluate(asked + others, index, embedder, options, answers=True, llm="local")
+    squad = evaluate(asked + others, index, embedder, options, answers=True, llm="extractive")
     broad = run_broad(
         load_broad(WORK / "val-broad.json") or [],
         [WORK / "val-squad.json"],
         WORK / "val-broad-index",
         embedder,
-        "local",
+        "extractive",
         options,
         chunk=ChunkSettings(),
     )
@@ -147,7 +165,7 @@ def main() -> None:
     ranker = Ranker()
     found = calibrate(embedder, ranker, index, articles)
     settings = json.loads(SETTINGS.read_text())
-    settings["thresholds"] = {kind: v["threshold"] for kind, v in found.items()}
+    settings.pop("thresholds", None)
     settings["calibration"] = found
     SETTINGS.write_text(json.dumps(settings, indent=1) + "\n")
     print(json.dumps(found, indent=1))
@@ -181,20 +199,24 @@ def write_card(settings: dict, figures: dict) -> None:
     text = CARD.read_text() if CARD.is_file() else ""
     marker = "## Validation figures"
     head = text.split(marker)[0].rstrip() + "\n\n" if marker in text else text
-    t = settings["thresholds"]
     cal = settings["calibration"]
+    t = {kind: v["threshold"] for kind, v in cal.items()}
     body = f"""{marker}
 
 Written by `python bench/calibrate_ranker.py`. Model `{OUT.name}`:
 {OUT.stat().st_size / 1e6:.1f} MB, sha256 `{sha256(OUT)}`.
 
-Thresholds (the highest abstaining on at most 5% of the answerable validation questions of
-their kind): factoid {t["factoid"]} ({cal["factoid"]["answerable"]} answerable,
-{cal["factoid"]["unanswerable"]} unanswerable, {cal["factoid"]["unanswerable_declined"]}
-of these declined), broad {t["broad"]} ({cal["broad"]["answerable"]} answerable,
-{cal["broad"]["unanswerable"]} unanswerable, {cal["broad"]["unanswerable_declined"]} declined).
+Abstention by the model's best probability, on top of `--min-score` (the highest threshold
+with which at most 5% of the answerable validation questions of its kind are declined,
+those `--min-score` declines included; the model's threshold is not used, as it adds
+little): factoid {t["factoid"]} ({cal["factoid"]["answerable"]} answerable,
+{cal["factoid"]["unanswerable"]} unanswerable: {cal["factoid"]["unanswerable_declined"]}
+declined, against {cal["factoid"]["declined_by_min_score_alone"]} by `--min-score` alone), broad
+{t["broad"]} ({cal["broad"]["answerable"]} answerable, {cal["broad"]["unanswerable"]}
+unanswerable: {cal["broad"]["unanswerable_declined"]} declined, against
+{cal["broad"]["declined_by_min_score_alone"]}).
 
-End to end on the validation articles, bundled model (`--llm local`): {N_REPORT} SQuAD
+End to end on the validation articles (`--llm extractive`): {N_REPORT} SQuAD
 questions (`--sample {N_REPORT} --seed 1`) and 100 questions of training articles the
 validation index does not hold; the validation broad questions and near misses.
 

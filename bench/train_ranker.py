@@ -18,9 +18,8 @@ blank lines, 800 characters, 100 overlap).
   article's nearest chunks without any are negatives;
 - unanswerable near misses: the near article's nearest chunks are negatives.
 
-Loss: binary cross-entropy, so the output reads as a probability; the abstention
-thresholds are then chosen on the validation split (`calibrate`, written to
-qa/models/ranker.json).
+Loss: binary cross-entropy, so the output reads as a probability. bench/calibrate_ranker.py
+then measures it on the validation split (written to qa/models/ranker.json and the card).
 """
 
 from __future__ import annotations
@@ -411,13 +410,10 @@ def main() -> None:
             "minutes": round((time.time() - started) / 60, 1),
         },
     }
-    old = json.loads(SETTINGS.read_text()) if SETTINGS.is_file() else {}
-    if "thresholds" in old:
-        settings["thresholds"] = old["thresholds"]
     SETTINGS.write_text(json.dumps(settings, indent=1) + "\n")
     print(
         f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.1f} MB) in "
-        f"{(time.time() - t0) / 60:.1f} min; now calibrate: python bench/calibrate_ranker.py"
+        f"{(time.time() - t0) / 60:.1f} min; now measure it: python bench/calibrate_ranker.py"
     )
 
 

@@ -19,7 +19,7 @@ class AskOptions:
     retriever: Retriever = DEFAULT_RETRIEVER
     filters: Filters = field(default_factory=Filters)
     min_score: float = DEFAULT_MIN_SCORE  # abstain when the best sentence scores lower
-    # read the best passages with the relevance model (qa/ranker.py); QA_RERANK=0: off
+    # read the best passages with the relevance model (qa/ranker.py); QA_RERANK=1: on
     rerank: bool = field(default_factory=lambda: rerank_setting(None))
 
     @classmethod

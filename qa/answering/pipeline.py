@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..index import Index
 from ..llms import LLMSpec
 from ..prompts import load_prompt
-from ..ranker import Ranker, default_ranker
+from ..ranker import default_ranker
 from ..retrieval import Hit, search
 from ..text import content_words
 from .abstention import MODEL_DECLINES, adds_to, unmentioned
@@ -33,9 +33,6 @@ from .writer import answer_from_passages
 BROAD_MIN_SCORE_OFFSET = 0.06
 OVERLAP_WEIGHT = 0.5  # measured on two 300-question samples (bench/RESULTS.md)
 BROAD_K = 8  # passages a broad question draws on (bench/RESULTS.md)
-# How much a sentence's passage's relevance (the relevance model's probability) adds to
-# its own score (chosen on the validation split: qa/models/ranker.md).
-RELEVANCE_WEIGHT = 0.5
 
 
 def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
@@ -55,9 +52,7 @@ def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
                 Evidence(
                     text=text,
                     hit=hit,
-                    score=m.similarity
-                    + OVERLAP_WEIGHT * m.overlap
-                    + RELEVANCE_WEIGHT * (hit.relevance or 0.0),
+                    score=m.similarity + OVERLAP_WEIGHT * m.overlap,
                     similarity=m.similarity,
                     overlap=m.overlap,
                     vector=m.vector,
@@ -129,7 +124,8 @@ def ask(
     draft.lap("retrieve")
     scored = candidates(question, hits)
     draft.lap("select")
-    if not scored or not relevant(scored, hits, ranker, options, broad_question):
+    floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_question else 0.0)
+    if not scored or scored[0].score < floor:
         return draft.abstain()
     missing = unmentioned(
         question,
@@ -153,20 +149,6 @@ def ask(
     if broad_question:
         return _broad_answer(scored, hits, question, draft, intent.as_list)
     return _factoid_answer(question, scored, spec, draft, chat_model)
-
-
-def relevant(
-    scored: list[Evidence], hits: list[Hit], ranker: Ranker | None, options: AskOptions, broad_q
-) -> bool:
-    """Whether the passages answer the question at all: the relevance model's best
-    probability reaches its threshold (chosen on the validation split), and the best
-    sentence's score reaches `min_score`."""
-    if ranker is not None:
-        threshold = ranker.thresholds.broad if broad_q else ranker.thresholds.factoid
-        if max((h.relevance or 0.0 for h in hits), default=0.0) < threshold:
-            return False
-    floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_q else 0.0)
-    return max(e.similarity + OVERLAP_WEIGHT * e.overlap for e in scored) >= floor
 
 
 def _broad_answer(

@@ -164,8 +164,8 @@ RerankOpt = Annotated[
     typer.Option(
         "--rerank/--no-rerank",
         show_default=False,
-        help="Read the best passages with the relevance model, which orders them and "
-        "decides when to abstain [env QA_RERANK=0 turns it off; default: on].",
+        help="Read the best passages with the relevance model qa trains, which weighs in "
+        "on their order [env QA_RERANK=1; default: off, not yet better on validation].",
     ),
 ]
 
