@@ -160,7 +160,12 @@ def evaluate_broad(
         "kinds": dict(kinds),
         "latency_p50_s": round(percentile(latencies, 0.5), 3),
         "latency_p95_s": round(percentile(latencies, 0.95), 3),
-        "settings": {"retriever": str(options.retriever), "k": options.k, **info.settings},
+        "settings": {
+            "retriever": str(options.retriever),
+            "k": options.k,
+            "rerank": options.rerank,
+            **info.settings,
+        },
     }
 
 

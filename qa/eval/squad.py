@@ -161,7 +161,12 @@ def evaluate(
         "chunks": info.chunks,
         "mrr": mean([1.0 / r if r else 0.0 for r in ranks]),
         **{f"recall@{n}": mean([1.0 if r and r <= n else 0.0 for r in ranks]) for n in RECALL_AT},
-        "settings": {"retriever": str(options.retriever), "k": options.k, **info.settings},
+        "settings": {
+            "retriever": str(options.retriever),
+            "k": options.k,
+            "rerank": options.rerank,
+            **info.settings,
+        },
     }
     if answers:
         result.update({"llm": getattr(llm, "name", llm), **scores.figures()})
