@@ -152,7 +152,8 @@ def test_ctrl_c_stops_the_watch_cleanly(tmp_path):
     for line in watcher.stderr:
         if "watching" in line:
             break
+    # a Ctrl-C ends it, however long a busy machine takes to exit (not a timing test)
     watcher.send_signal(signal.SIGINT)
-    _, err = watcher.communicate(timeout=30)
+    _, err = watcher.communicate(timeout=120)
     assert watcher.returncode == 0, err
     assert "stopped watching" in err
