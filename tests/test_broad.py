@@ -411,3 +411,35 @@ def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
     assert chosen == [cause, topical]  # the cause in, not the more similar sentence
     chosen = broad([topical, other, cause], "a", "what happened at the summit?", most=20)
     assert chosen == [topical, other]
+
+
+def test_a_question_asking_for_money_is_declined_when_no_passage_names_a_sum(tmp_path, embedder):
+    from qa.answering.abstention import amount_missing
+    from qa.answering.records import NO_AMOUNT
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "stadium.txt").write_text(
+        "The new stadium was paid for with $1.2 billion of bonds. It opened in 2014."
+    )
+    (docs / "museum.txt").write_text(
+        "The city museum was built in 1990. Building the museum cost the city its old "
+        "market. The museum was built to a design with a courtyard. The cost of the museum "
+        "was met by the city. The museum holds 3,000 paintings."
+    )
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    options = AskOptions(min_score=0.0)
+    answer = ask("how much was paid for the stadium?", ix, embedder, "extractive", options)
+    assert not answer.abstained and "$1.2 billion" in answer.answer
+    # The museum's passages are about it, but none gives what it cost: another figure
+    # (1990, 3,000) would be a wrong answer.
+    answer = ask("how much did the museum cost to build?", ix, embedder, "extractive", options)
+    assert answer.abstained and answer.answer == NO_AMOUNT and answer.sources == []
+    answer = ask("how many paintings does the museum hold?", ix, embedder, "extractive", options)
+    assert not answer.abstained and "3,000" in answer.answer
+    # A share answers "how much" too; questions not about money are never checked.
+    assert not amount_missing("how much revenue came from iPods?", ["14.21% of revenue"])
+    assert amount_missing("what was the launch price of the iPod?", ["It launched in 2001."])
+    assert not amount_missing("when did the iPod launch?", ["It launched in 2001."])
+    assert not amount_missing("what was the iPod's price?", ["It sold for US$399."])

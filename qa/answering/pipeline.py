@@ -16,14 +16,14 @@ from ..prompts import load_prompt
 from ..ranker import default_ranker
 from ..retrieval import Hit, search
 from ..text import content_words
-from .abstention import MODEL_DECLINES, adds_to, unmentioned
+from .abstention import MODEL_DECLINES, adds_to, amount_missing, unmentioned
 from .citations import cite_reply, flat, number, render, uncited
 from .extractive import broad, reading_order
 from .generate import clean_reply, generate, pointer_model, writer_model
 from .grounding import is_grounded
 from .intent import QuestionKind, classify
 from .options import AskOptions
-from .records import Answer, AnswerFrom, Draft, Evidence, not_found
+from .records import NO_AMOUNT, Answer, AnswerFrom, Draft, Evidence, not_found
 from .safety import is_instruction
 from .spans import answer_span, phrase_for
 from .writer import answer_from_passages
@@ -135,6 +135,8 @@ def ask(
     )
     if missing:
         return draft.abstain(not_found(missing))
+    if not broad_question and amount_missing(question, [e.text for e in scored]):
+        return draft.abstain(NO_AMOUNT)
 
     model = writer_model(spec, chat_model)
     if model is not None:

@@ -21,6 +21,10 @@ def not_found(term: str) -> str:
     return f'I couldn\'t find "{term}" in the indexed documents.'
 
 
+# The answer when the passages about a thing give no price, cost or other sum for it.
+NO_AMOUNT = "I couldn't find an amount of money for that in the indexed documents."
+
+
 class AnswerFrom(StrEnum):
     """Where the words of an answer come from (`answer_from` in `--json`)."""
 
