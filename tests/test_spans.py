@@ -79,3 +79,48 @@ def test_phrase_for_quotes_the_phrase_a_reply_points_at():
     assert phrase_for("The two sides and 600,000 rifles.", q, SUMMIT) is None
     assert phrase_for("Tanks and submarines.", q, SUMMIT) is None
     assert phrase_for("India and Russia agreed.", q, SUMMIT) is None
+
+
+# -- which sentence answers a factoid (qa/answering/selection.py) ------------------------------
+
+
+def _evidence(text, similarity, overlap, passage_score=0.5):
+    from types import SimpleNamespace
+
+    from qa.answering.records import Evidence
+
+    hit = SimpleNamespace(score=passage_score)
+    return Evidence(
+        text=text, hit=hit, score=similarity + 0.5 * overlap, similarity=similarity, overlap=overlap
+    )
+
+
+def test_the_evidence_model_prefers_a_sentence_holding_what_the_question_asks_for():
+    from qa.answering.selection import best_sentence
+
+    # The first is a little closer to the question, but holds no date; the second has one.
+    topical = _evidence("The engineers built a stone bridge over the river.", 0.62, 0.60)
+    dated = _evidence("In 1932 the engineers built a path over the river.", 0.60, 0.55)
+    assert best_sentence("When did the engineers build over the river?", [topical, dated]) is dated
+    # Asked for no kind of span, the closer, better-matching sentence stays first.
+    question = "What did the engineers build over the river?"
+    assert best_sentence(question, [topical, dated]) is topical
+
+
+def test_the_evidence_model_file_must_match_its_features(tmp_path, monkeypatch):
+    import json
+
+    from qa.answering import selection
+
+    data = json.loads(selection.MODEL.read_text())
+    assert tuple(data["features"]) == selection.FEATURES and data["pool"] >= 1
+    data["features"] = data["features"][:-1]
+    bad = tmp_path / "evidence.json"
+    bad.write_text(json.dumps(data))
+    monkeypatch.setattr(selection, "MODEL", bad)
+    selection._model.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="other features"):
+            selection.pool()
+    finally:
+        selection._model.cache_clear()

@@ -25,6 +25,7 @@ from .intent import QuestionKind, classify
 from .options import AskOptions
 from .records import NO_AMOUNT, Answer, AnswerFrom, Draft, Evidence, not_found
 from .safety import is_instruction
+from .selection import best_sentence
 from .spans import answer_span, phrase_for
 from .writer import answer_from_passages
 
@@ -143,7 +144,7 @@ def ask(
         if broad_question:
             fallback = lambda: _broad_answer(scored, hits, question, draft, intent.as_list)  # noqa: E731
         else:
-            fallback = lambda: _sentence_answer(scored[0], draft)  # noqa: E731
+            fallback = lambda: _sentence_answer(best_sentence(question, scored), draft)  # noqa: E731
         shown = hits if broad_question else hits[: options.k]
         return answer_from_passages(
             question, shown, scored, model, draft, on_token=on_token, fallback=fallback
@@ -178,7 +179,7 @@ def _sentence_answer(best: Evidence, draft: Draft) -> Answer:
 def _factoid_answer(
     question: str, scored: list[Evidence], spec: LLMSpec, draft: Draft, chat_model
 ) -> Answer:
-    evidence = scored[:1]
+    evidence = [best_sentence(question, scored)]
     number(evidence)
     best = evidence[0]
     # A date, number, name or place the evidence holds unambiguously is the answer.

@@ -139,9 +139,20 @@ def answer_span(question: str, sentence: str) -> str:
     kind = question_kind(question)
     if kind is None:
         return sentence
-    q_stems = {stem(w.lower()) for w in re.findall(r"\w+", question)}
+    q_stems = question_stems(question)
     if kind == "number" and (counted := _counted(q_stems, sentence)):
         return counted
+    spans = typed_spans(kind, q_stems, sentence)
+    # Only an unambiguous span is trusted; otherwise the sentence is the answer.
+    if len(spans) != 1:
+        return sentence
+    start, end = spans[0]
+    return sentence[start:end].strip(" ,;:.")
+
+
+def typed_spans(kind: str, q_stems: set[str], sentence: str) -> list[tuple[int, int]]:
+    """The spans of `sentence` of the kind asked for (a date, a number, a name, a place)
+    that are not made of the question's own words (`q_stems`)."""
     spans = []
     for start, end in _candidates(kind, sentence):
         words = re.findall(r"\w+", sentence[start:end])
@@ -150,11 +161,11 @@ def answer_span(question: str, sentence: str) -> str:
         ):
             continue  # the question's own words are not its answer
         spans.append((start, end))
-    # Only an unambiguous span is trusted; otherwise the sentence is the answer.
-    if len(spans) != 1:
-        return sentence
-    start, end = spans[0]
-    return sentence[start:end].strip(" ,;:.")
+    return spans
+
+
+def question_stems(question: str) -> set[str]:
+    return {stem(w.lower()) for w in re.findall(r"\w+", question)}
 
 
 def _counted(q_stems: set[str], sentence: str) -> str | None:
