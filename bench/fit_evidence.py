@@ -65,7 +65,8 @@ def questions(which: str, embedder) -> list[tuple[str, np.ndarray, np.ndarray, n
             continue
         x = np.array([features(q.question, e) for e in scored])
         y = np.array([contains_gold(e.text, q.answers) > 0 for e in scored])
-        out.append((q.document.split("/")[1], x, y, np.array([e.score for e in scored])))
+        words = np.array([len(e.text.split()) for e in scored])
+        out.append((q.document.split("/")[1], x, y, np.array([e.score for e in scored]), words))
     return out
 
 
@@ -77,9 +78,10 @@ def fit(rows):
     return LogisticRegression(C=C, max_iter=5000).fit(x, y)
 
 
-def picked(rows, score) -> np.ndarray:
-    """Whether the top candidate by `score` holds the answer, per question."""
-    return np.array([r[2][int(np.argmax(score(r)))] for r in rows], dtype=float)
+def picked(rows, score, column: int = 2) -> np.ndarray:
+    """Per question, the top candidate by `score`: whether it holds the answer (or another
+    column: 4 is its length in words)."""
+    return np.array([r[column][int(np.argmax(score(r)))] for r in rows], dtype=float)
 
 
 def main() -> None:
@@ -88,13 +90,15 @@ def main() -> None:
     rows = questions("train", embedder) + questions("val", embedder)
     articles = sorted({r[0] for r in rows})
     random.Random(3).shuffle(articles)
-    today, learned = [], []
+    today, learned, words_today, words_learned = [], [], [], []
     for k in range(FOLDS):
         held = set(articles[k::FOLDS])
         model = fit([r for r in rows if r[0] not in held])
         test = [r for r in rows if r[0] in held]
         today.append(picked(test, lambda r: r[3]))
         learned.append(picked(test, lambda r, m=model: m.decision_function(r[1])))
+        words_today.append(picked(test, lambda r: r[3], 4))
+        words_learned.append(picked(test, lambda r, m=model: m.decision_function(r[1]), 4))
     a, b = np.concatenate(today), np.concatenate(learned)
     diff = b - a
     model = fit(rows)
@@ -120,6 +124,8 @@ def main() -> None:
         "better": int((diff > 0).sum()),
         "worse": int((diff < 0).sum()),
         "oracle": float(np.mean([r[2].any() for r in rows])),
+        "words_today": float(np.concatenate(words_today).mean()),
+        "words_learned": float(np.concatenate(words_learned).mean()),
     }
     write_card(figures)
     print(json.dumps(figures, indent=1))
@@ -133,7 +139,7 @@ def write_card(f: dict) -> None:
     CARD.write_text(f"""# evidence
 
 Which of a factoid question's candidate sentences holds the answer: a logistic
-regression over seven features of each of the best {POOL} candidates (by similarity plus
+regression over six features of each of the best {POOL} candidates (by similarity plus
 word overlap), used by `qa ask` for factoid questions (`qa/answering/selection.py`). It
 replaces the similarity-plus-overlap order for choosing the sentence; that order still
 ranks the candidates and decides abstention (`--min-score`).
@@ -153,6 +159,8 @@ ranks the candidates and decides abstention (`--min-score`).
 | gain (± standard error) | {f["gain"]:+.3f} (± {f["se"]:.3f}) |
 | right where the old order was wrong, and the reverse | {f["better"]}, {f["worse"]} |
 | some candidate holds the answer (the ceiling) | {f["oracle"]:.3f} |
+| words in the chosen sentence, mean: before, this model | {f["words_today"]:.1f}, \
+{f["words_learned"]:.1f} |
 """)
 
 

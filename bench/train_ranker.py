@@ -18,7 +18,9 @@ blank lines, 800 characters, 100 overlap).
   article's nearest chunks without any are negatives;
 - unanswerable near misses: the near article's nearest chunks are negatives.
 
-Loss: binary cross-entropy, so the output reads as a probability. bench/calibrate_ranker.py
+Loss: binary cross-entropy, so the output reads as a probability, plus a listwise term:
+in each group (a question's positive and its negatives) the positive must score highest.
+A chunk holding part of a factoid's answer is used as neither. bench/calibrate_ranker.py
 then measures it on the validation split (written to qa/models/ranker.json and the card).
 """
 
@@ -60,6 +62,9 @@ BATCH = 16
 LR = 5e-5
 HEAD_LR = 1e-3
 EXTRA_VALIDATION = 2  # broad articles added to the guard's ten validation articles
+# Besides each pair's own cross-entropy, a group's positive must outscore its negatives
+# (softmax cross-entropy over the group): ranking is what the model is used for.
+LISTWISE = 1.0
 
 
 @dataclass
@@ -69,6 +74,7 @@ class Example:
     target: float
     weight: float = 1.0
     max_tokens: int = MAX_TOKENS
+    group: int = -1  # examples of one group share a question and one positive (listwise)
 
 
 @dataclass
@@ -182,23 +188,26 @@ def build_examples(articles, broad, train: set[str], rng: random.Random) -> list
     rng.shuffle(questions)
     chosen = questions[:N_FACTOID]
     q_vecs = embed([q for _, q, _, _ in chosen])
+    group = 0
     for (a, q, at_, n), qv in zip(chosen, q_vecs):
         holding = [i for i, (s, e, _) in enumerate(a.chunks) if s <= at_ and at_ + n <= e]
         if not holding:
             continue
-        examples.append(Example(q, a.chunks[rng.choice(holding)][2], 1.0))
+        group += 1
+        examples.append(Example(q, a.chunks[rng.choice(holding)][2], 1.0, group=group))
         base = offset[a.title]
         sims = chunk_vecs[base : base + len(a.chunks)] @ qv
         lexical = bm25[a.title].scores(q)
-        taken = set(holding)
+        # A chunk holding part of the answer is neither positive nor negative.
+        taken = {i for i, (s, e, _) in enumerate(a.chunks) if s < at_ + n and at_ < e}
         for ranking in (np.argsort(-np.asarray(lexical)), np.argsort(-sims)):
             i = next(int(i) for i in ranking if int(i) not in taken)
             taken.add(i)
-            examples.append(Example(q, a.chunks[i][2], 0.0))
+            examples.append(Example(q, a.chunks[i][2], 0.0, group=group))
         other = chunk_vecs @ qv
         other[owner == a.title] = -2
         j = int(np.argmax(other))
-        examples.append(Example(q, pool[j][0].chunks[pool[j][1]][2], 0.0))
+        examples.append(Example(q, pool[j][0].chunks[pool[j][1]][2], 0.0, group=group))
 
     for a, q, at_, _ in questions[N_FACTOID : N_FACTOID + N_SENTENCE]:
         para = max(i for i, s in enumerate(a.para_starts) if s <= at_)
@@ -208,12 +217,12 @@ def build_examples(articles, broad, train: set[str], rng: random.Random) -> list
         if not hit or len(spans) < 3:
             continue
         others = [k for k in range(len(spans)) if k != hit[0]]
-        examples.append(Example(q, context[slice(*spans[hit[0]])], 1.0, 1.0, SENTENCE_TOKENS))
-        for k in rng.sample(others, 2):
-            examples.append(Example(q, context[slice(*spans[k])], 0.0, 1.0, SENTENCE_TOKENS))
+        group += 1
+        for k, target in [(hit[0], 1.0)] + [(k, 0.0) for k in rng.sample(others, 2)]:
+            text = context[slice(*spans[k])]
+            examples.append(Example(q, text, target, 1.0, SENTENCE_TOKENS, group))
 
     examples += broad_examples(broad, by_title, train, chunk_vecs, offset, bm25) * BROAD_REPEAT
-    rng.shuffle(examples)
     return examples
 
 
@@ -244,14 +253,52 @@ def broad_examples(broad, by_title, titles, chunk_vecs, offset, bm25) -> list[Ex
 
 
 def batches(examples: list[Example], rng: random.Random) -> list[list[Example]]:
-    """Batches of similar length (less padding), in random order."""
-    out = []
-    step = BATCH * 20
-    for i in range(0, len(examples), step):
-        block = sorted(examples[i : i + step], key=lambda e: len(e.question) + len(e.text))
-        out += [block[j : j + BATCH] for j in range(0, len(block), BATCH)]
+    """Batches of about BATCH pairs and whole groups, of similar length (less padding),
+    in random order."""
+    groups: dict[int, list[Example]] = {}
+    units = []
+    for e in examples:
+        if e.group < 0:
+            units.append([e])
+        elif e.group not in groups:
+            groups[e.group] = [e]
+            units.append(groups[e.group])
+        else:
+            groups[e.group].append(e)
+    rng.shuffle(units)
+    units.sort(key=len)  # groups of one size together, shuffled within
+    out, step = [], BATCH * 20
+    for i in range(0, len(units), step // 4):
+        block = sorted(
+            units[i : i + step // 4], key=lambda u: max(len(e.question) + len(e.text) for e in u)
+        )
+        batch: list[Example] = []
+        for u in block:
+            if batch and len(batch) + len(u) > BATCH:
+                out.append(batch)
+                batch = []
+            batch += u
+        if batch:
+            out.append(batch)
     rng.shuffle(out)
     return out
+
+
+def listwise_loss(logits, batch: list[Example]):
+    """Softmax cross-entropy of each group's positive against its negatives."""
+    import torch
+
+    members: dict[int, list[int]] = {}
+    for k, e in enumerate(batch):
+        if e.group >= 0:
+            members.setdefault(e.group, []).append(k)
+    losses = []
+    for ks in members.values():
+        scores = logits[ks]
+        target = [k for k, i in enumerate(ks) if batch[i].target > 0]
+        if len(ks) > 1 and len(target) == 1:
+            losses.append(torch.nn.functional.cross_entropy(scores[None], torch.tensor(target)))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0.0
 
 
 def make_model():
@@ -323,9 +370,10 @@ def train(examples: list[Example], rng: random.Random):
         ids, mask, types = encode(batch)
         target = torch.tensor([e.target for e in batch])
         weight = torch.tensor([e.weight for e in batch])
+        logits = model(ids, mask, types)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            model(ids, mask, types), target, weight=weight
-        )
+            logits, target, weight=weight
+        ) + LISTWISE * listwise_loss(logits, batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -340,7 +388,7 @@ def train(examples: list[Example], rng: random.Random):
                 flush=True,
             )
     model.eval()
-    return model, running
+    return model, running, len(plan)
 
 
 def export(model) -> None:
@@ -395,7 +443,7 @@ def main() -> None:
     positives = sum(e.target > 0 for e in examples)
     print(f"{len(examples)} pairs ({positives} positive), {time.time() - t0:.0f} s", flush=True)
     started = time.time()
-    model, loss = train(examples, rng)
+    model, loss, steps = train(examples, rng)
     export(model)
     settings = {
         "name": f"qa-ranker-minilm{LAYERS}-int8",
@@ -405,7 +453,7 @@ def main() -> None:
         "training": {
             "pairs": len(examples),
             "positive": positives,
-            "steps": -(-len(examples) // BATCH),
+            "steps": steps,
             "final_loss": round(loss, 3),
             "minutes": round((time.time() - started) / 60, 1),
         },

@@ -113,7 +113,7 @@ _ASKS_MONEY = re.compile(
 )
 # A currency, or a share ("14.21% of total revenue" answers "how much revenue…").
 _AMOUNT = re.compile(
-    r"[$£€¥₹%]|\bper\s?cent\b|\b(?:USD|GBP|EUR|dollars?|pounds?\s+sterling|euros?|yen"
+    r"[$£€¥₹%]|\bper\s?cent\b|\b(?:USD|GBP|EUR|dollars?|pounds?|quid|euros?|yen"
     r"|francs?|marks|rupees?|r[o]?ubles?|yuan|renminbi|pesos?|lire|lira|kronor|kroner|crowns"
     r"|guilders|florins|shillings|cents)\b",
     re.IGNORECASE,

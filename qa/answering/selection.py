@@ -13,7 +13,6 @@ similarity-plus-overlap order it replaces (the card gives the figures).
 from __future__ import annotations
 
 import json
-import math
 from functools import cache
 from pathlib import Path
 
@@ -28,7 +27,6 @@ FEATURES = (
     "passage_score",  # the hybrid score of the sentence's passage
     "holds_kind",  # the question asks for a kind of span and the sentence holds one
     "lacks_kind",  # it asks for one and the sentence holds none
-    "log_words",  # log(1 + words in the sentence)
     "share",  # plain share of the question's content words in the sentence
 )
 
@@ -51,7 +49,6 @@ def features(question: str, e: Evidence) -> list[float]:
         e.hit.score,
         float(bool(kind) and holds),
         float(bool(kind) and not holds),
-        math.log(1 + len(e.text.split())),
         len(asked & stems(e.text)) / max(1, len(asked)),
     ]
 
