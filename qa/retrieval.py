@@ -19,7 +19,7 @@ from .errors import DiskFull, UsageError, warn
 from .index import Index, StoredChunk, embedding_settings
 from .ranker import Ranker
 from .reading.location import Location, cite
-from .text import content_words, stems
+from .text import content_words, folded, stems
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
 FUSIONS = ("sentence", "rrf", "weighted")
@@ -224,9 +224,9 @@ def sentence_matches(
     stored = index.sentences(chunk_ids)
     q = np.asarray(q_vec, dtype=np.float32)
     q /= np.linalg.norm(q) or 1.0
-    q_stems = stems(query)
+    q_stems = folded(stems(query))
     spans = [(cid, s) for cid in chunk_ids for s in stored.get(cid, [])]
-    sent_stems = [stems(chunks[cid].text[s.start : s.end]) for cid, s in spans]
+    sent_stems = [folded(stems(chunks[cid].text[s.start : s.end])) for cid, s in spans]
     n = len(spans)
     idf = {t: math.log(1 + (n + 1) / (1 + sum(t in ss for ss in sent_stems))) for t in q_stems}
     total = sum(idf.values())

@@ -67,6 +67,13 @@ def stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
+def folded(found: set[str]) -> set[str]:
+    """Stems with a demonym folded into its place ("russian" into "russia", "american"
+    into "america"), so that "the Russian president" matches "Putin's Russia". Used where
+    words are matched at question time (sentence overlap), not in the stored BM25 index."""
+    return {t[:-1] if len(t) >= 6 and t.endswith(("ian", "can")) else t for t in found}
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the sentences in `text`."""
     spans, start = [], 0

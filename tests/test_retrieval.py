@@ -73,3 +73,22 @@ def test_langchain_retriever_returns_documents_with_metadata(index, embedder):
     assert len(docs) == 2
     assert docs[0].metadata["source"] == "docs/volcano.md"
     assert "Etna" in docs[0].page_content and "text" not in docs[0].metadata
+
+
+def test_a_demonym_matches_its_place_in_the_sentence_overlap(tmp_path, embedder):
+    from qa.text import folded, stems
+
+    assert folded(stems("the Russian and American presidents")) == folded(
+        stems("Russia and America's presidents")
+    )
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "visit.txt").write_text(
+        "President Vladimir Putin made his second trip outside Russia this year. "
+        "The talks covered trade and energy."
+    )
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    hit = search("who is the Russian president?", ix, embedder, 1)[0]
+    best = max(hit.sentences, key=lambda m: m.overlap)
+    assert best.overlap == pytest.approx(1.0)  # both "Russian" and "president" are there
