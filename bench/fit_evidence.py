@@ -31,11 +31,10 @@ import train_ranker  # noqa: E402
 
 from qa.answering.pipeline import candidates  # noqa: E402
 from qa.answering.selection import FEATURES, MODEL, features  # noqa: E402
-from qa.config import DEFAULT_K, ChunkSettings  # noqa: E402
+from qa.config import DEFAULT_K  # noqa: E402
 from qa.embeddings import default_embedder  # noqa: E402
 from qa.eval.metrics import contains_gold  # noqa: E402
-from qa.eval.squad import Sampling, build_index, load_squad  # noqa: E402
-from qa.index import Index  # noqa: E402
+from qa.eval.squad import Sampling  # noqa: E402
 from qa.retrieval import search  # noqa: E402
 
 WORK = train_ranker.WORK
@@ -49,14 +48,7 @@ C = 1.0  # inverse L2 strength (sklearn's default)
 def questions(which: str, embedder) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """Per question: its article, its candidates' features, their labels (holds a gold
     answer) and their order today (similarity plus overlap)."""
-    if not (WORK / f"{which}-squad.json").is_file():
-        articles, broad = train_ranker.load()
-        _, validation = train_ranker.split(articles, broad)
-        train_ranker.write_validation_files(articles, broad, validation)
-    paragraphs, qs = load_squad(WORK / f"{which}-squad.json")
-    index = Index(WORK / f"{which}-squad-index" / "index")
-    if not index.exists() or index.info().documents == 0:
-        index = build_index(paragraphs, WORK / f"{which}-squad-index", embedder, ChunkSettings())
+    qs, index = train_ranker.split_index(which, embedder)
     n, seed = SAMPLES[which]
     out = []
     for q in Sampling(sample=n, seed=seed).pick(qs):

@@ -25,10 +25,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import train_ranker  # noqa: E402
 
 import qa.retrieval as retrieval  # noqa: E402
-from qa.config import ChunkSettings  # noqa: E402
 from qa.embeddings import default_embedder  # noqa: E402
-from qa.eval.squad import Sampling, build_index, load_squad  # noqa: E402
-from qa.index import Index  # noqa: E402
+from qa.eval.squad import Sampling  # noqa: E402
 
 WORK = train_ranker.WORK
 SAMPLES = {"train": (1000, 7), "val": (600, 1)}
@@ -37,14 +35,7 @@ SAMPLES = {"train": (1000, 7), "val": (600, 1)}
 def components(which: str, embedder) -> list[tuple[str, list[str], np.ndarray]]:
     """Per question: its gold document, and each candidate chunk's document and four
     fusion components (dense, BM25, best sentence similarity, best sentence overlap)."""
-    if not (WORK / f"{which}-squad.json").is_file():
-        articles, broad = train_ranker.load()
-        _, validation = train_ranker.split(articles, broad)
-        train_ranker.write_validation_files(articles, broad, validation)
-    paragraphs, questions = load_squad(WORK / f"{which}-squad.json")
-    index = Index(WORK / f"{which}-squad-index" / "index")
-    if not index.exists() or index.info().documents == 0:
-        index = build_index(paragraphs, WORK / f"{which}-squad-index", embedder, ChunkSettings())
+    questions, index = train_ranker.split_index(which, embedder)
     n, seed = SAMPLES[which]
     seen: dict = {}
     fuse = retrieval._fuse

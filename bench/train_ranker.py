@@ -432,6 +432,23 @@ def write_validation_files(articles, broad, validation: set[str]) -> None:
     (WORK / "val-broad.json").write_text(json.dumps(vb, ensure_ascii=False))
 
 
+def split_index(which: str, embedder):
+    """One side of the split ("train" or "val") as `qa eval` sees a SQuAD file: its
+    questions, and its paragraphs indexed one document each (built once, in WORK)."""
+    from qa.eval.squad import build_index, load_squad
+    from qa.index import Index
+
+    if not (WORK / f"{which}-squad.json").is_file():
+        articles, broad = load()
+        _, validation = split(articles, broad)
+        write_validation_files(articles, broad, validation)
+    paragraphs, questions = load_squad(WORK / f"{which}-squad.json")
+    index = Index(WORK / f"{which}-squad-index" / "index")
+    if not index.exists() or index.info().documents == 0:
+        index = build_index(paragraphs, WORK / f"{which}-squad-index", embedder, ChunkSettings())
+    return questions, index
+
+
 def main() -> None:
     t0 = time.time()
     rng = random.Random(SEED)
