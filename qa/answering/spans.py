@@ -14,6 +14,7 @@ phrase that holds the reply's new words, quoted from the sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from ..text import NUMBER, STOPWORDS, TOKEN, stem, words
 
@@ -150,7 +151,7 @@ def answer_span(question: str, sentence: str) -> str:
     return sentence[start:end].strip(" ,;:.")
 
 
-def typed_spans(kind: str, q_stems: set[str], sentence: str) -> list[tuple[int, int]]:
+def typed_spans(kind: str, q_stems: AbstractSet[str], sentence: str) -> list[tuple[int, int]]:
     """The spans of `sentence` of the kind asked for (a date, a number, a name, a place)
     that are not made of the question's own words (`q_stems`)."""
     spans = []
