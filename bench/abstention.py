@@ -60,7 +60,7 @@ def decide(question: str, idx: Index, embedder) -> tuple[bool, bool]:
     before = before or bool(
         unmentioned(question, [h.text for h in hits], lambda p: idx.mentions(p, None), broad)
     )
-    return before, not broad and amount_missing(question, [e.text for e in scored])
+    return before, amount_missing(question, [e.text for e in scored])
 
 
 def main() -> None:

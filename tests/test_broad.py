@@ -8,7 +8,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from qa.answering import AskOptions, ask, summarize
-from qa.answering.intent import QuestionKind, classify
+from qa.answering.intent import QuestionKind, classify, ruled
 from qa.eval.broad import fact_coverage, readable
 from qa.index import Index
 from qa.ingest import ingest
@@ -443,3 +443,41 @@ def test_a_question_asking_for_money_is_declined_when_no_passage_names_a_sum(tmp
     assert amount_missing("what was the launch price of the iPod?", ["It launched in 2001."])
     assert not amount_missing("when did the iPod launch?", ["It launched in 2001."])
     assert not amount_missing("what was the iPod's price?", ["It sold for US$399."])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What problems have electric cars had over the years?",
+        "what kinds of boats did the vikings build, and which designs did they invent?",
+        "where does the word quarantine come from and how did it become a public health rule",
+    ],
+)
+def test_the_learned_router_sends_broad_questions_without_a_pattern_the_broad_way(question):
+    assert ruled(question) == FACTOID  # no hand-written sign of a broad question
+    assert classify(question).kind == BROAD
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how tall was chopin?", "who is the Russian president?", "what is CAATSA", "when did it end"],
+)
+def test_the_learned_router_leaves_factoids_alone(question):
+    assert classify(question).kind == FACTOID
+
+
+def test_a_router_model_fitted_on_other_features_is_refused(tmp_path, monkeypatch):
+    import json
+
+    from qa.answering import intent
+
+    data = json.loads(intent.MODEL.read_text())
+    data["extras"] = ["log_words"]
+    (tmp_path / "intent.json").write_text(json.dumps(data))
+    monkeypatch.setattr(intent, "MODEL", tmp_path / "intent.json")
+    intent._model.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="other features"):
+            classify("how tall was chopin?")
+    finally:
+        intent._model.cache_clear()

@@ -136,7 +136,7 @@ def ask(
     )
     if missing:
         return draft.abstain(not_found(missing))
-    if not broad_question and amount_missing(question, [e.text for e in scored]):
+    if amount_missing(question, [e.text for e in scored]):
         return draft.abstain(NO_AMOUNT)
 
     model = writer_model(spec, chat_model)
