@@ -124,3 +124,11 @@ def test_the_evidence_model_file_must_match_its_features(tmp_path, monkeypatch):
             selection.pool()
     finally:
         selection._model.cache_clear()
+
+
+def test_a_year_alone_is_no_answer_to_where_or_who():
+    sentence = "This draft, which was completed in 1957, is set 20 years before the novel."
+    assert answer_span("Where was the film version shot?", sentence) == sentence
+    assert answer_span("Where was the film shot?", "The film was shot in Monroeville.") == (
+        "Monroeville"
+    )

@@ -148,6 +148,8 @@ def answer_span(question: str, sentence: str) -> str:
     if len(spans) != 1:
         return sentence
     start, end = spans[0]
+    if kind in ("person", "place") and not re.search(r"[^\W\d_]", sentence[start:end]):
+        return sentence  # a year alone ("in 1957") is no name or place
     return sentence[start:end].strip(" ,;:.")
 
 
