@@ -38,6 +38,8 @@ FACTOID, BROAD, DOCUMENT = QuestionKind.FACTOID, QuestionKind.BROAD, QuestionKin
         ("what did India and Russia agree on defence?", BROAD),
         ("Why does the editorial see the visit as a sign of Moscow's regard?", BROAD),
         ("how did the NFL choose the venue?", BROAD),
+        ("Which events led to the revolution?", BROAD),
+        ("What process caused the financial system to expand?", FACTOID),
         ("How is oxygen produced on an industrial scale", BROAD),
         ("describe Victoria's agriculture", BROAD),
         ("explain how a bill becomes law", BROAD),

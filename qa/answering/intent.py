@@ -85,6 +85,10 @@ _BROAD_ANYWHERE = re.compile(
     r"(?:main|the)\s+causes|consequences|reasons|implications|significance|overview|rundown|"
     r"summary|in\s+general|main\s+points|verdict|stance|position\s+on|view\s+of|"
     r"what\s+happened|what\s+came\s+out|what\s+(?:caused|led\s+to|made)\b|"
+    # "what factors caused…", "which events led to…": causes, in the plural
+    r"(?:what|which)\s+(?:[\w-]+\s+)?(?!(?:has|was|is|this|its|his)\b)[\w-]+[^\Ws]s\s+"
+    r"(?:have\s+|had\s+)?(?:caused|led\s+to|"
+    r"contributed\s+to|brought\s+about|resulted\s+in|drove|prompted)\b|"
     r"what\s+(?:did|does|do|will|would)\s+(?:[\w.'’-]+\s+){1,6}?"
     r"(?:say|said|agree|agreed|discuss|decide|announce|think|argue|claim|propose|conclude|"
     r"recommend|do|achieve|mean|cover|describe|report|find|want|offer|promise|plan|"
