@@ -397,6 +397,18 @@ def test_a_numbered_name_is_looked_up_in_the_whole_index(index):
         assert unmentioned(question, ["text"], never, False) is None
 
 
+def test_a_broad_question_naming_what_the_index_holds_elsewhere_is_not_declined():
+    from qa.answering.abstention import unmentioned
+    from qa.answering.records import not_found
+
+    question = "How does schooling work in other countries, like Finland or Germany?"
+    passages = ["Finland has used comprehensive schools since the 1970s."]
+    assert unmentioned(question, passages, lambda p: p == "Germany", True) is None
+    assert unmentioned(question, passages, lambda p: False, True) == "Germany"
+    # A thing the passages lack but the index holds elsewhere is not called unknown.
+    assert "in the passages about this" in not_found("private", anywhere=False)
+
+
 def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
     from qa.answering.extractive import broad, cues
 

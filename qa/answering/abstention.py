@@ -65,7 +65,9 @@ def unmentioned(question: str, passages: list[str], mentions, broad: bool) -> st
 
     - a numbered name the index never holds (`mentions(phrase)` asks it);
     - for "how much / how many X", an X none of the retrieved `passages` holds;
-    - for a broad question, drawn from several passages, a name none of them holds.
+    - for a broad question, drawn from several passages, a name none of them holds and
+      the index never mentions (a name mentioned elsewhere may still be asked about: "how
+      does schooling work in other countries, like Finland or Germany?").
     """
     for m in _NUMBERED.finditer(question):
         name, number = m.groups()
@@ -87,7 +89,9 @@ def unmentioned(question: str, passages: list[str], mentions, broad: bool) -> st
     if broad:
         for m in _NAME.finditer(question):
             name = re.sub(r"['’]s$", "", m.group(1))
-            if not any(stem(w) in held for w in re.findall(r"\w+", name.lower())):
+            if not any(stem(w) in held for w in re.findall(r"\w+", name.lower())) and not (
+                mentions(name)
+            ):
                 return name
     return None
 

@@ -128,14 +128,10 @@ def ask(
     floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_question else 0.0)
     if not scored or scored[0].score < floor:
         return draft.abstain()
-    missing = unmentioned(
-        question,
-        [h.text for h in hits],
-        lambda phrase: index.mentions(phrase, options.filters.paths(index)),
-        broad_question,
-    )
+    mentions = lambda phrase: index.mentions(phrase, options.filters.paths(index))  # noqa: E731
+    missing = unmentioned(question, [h.text for h in hits], mentions, broad_question)
     if missing:
-        return draft.abstain(not_found(missing))
+        return draft.abstain(not_found(missing, anywhere=not mentions(missing)))
     if amount_missing(question, [e.text for e in scored]):
         return draft.abstain(NO_AMOUNT)
 

@@ -16,9 +16,12 @@ from .intent import QuestionKind
 NOT_FOUND = "I couldn't find that in the indexed documents."
 
 
-def not_found(term: str) -> str:
-    """The answer when the documents never mention a thing the question names."""
-    return f'I couldn\'t find "{term}" in the indexed documents.'
+def not_found(term: str, anywhere: bool = True) -> str:
+    """The answer when the documents never mention a thing the question names; when they
+    do, but not in the passages about the question (`anywhere` False), it says so."""
+    if anywhere:
+        return f'I couldn\'t find "{term}" in the indexed documents.'
+    return f'I couldn\'t find "{term}" in the passages about this in the indexed documents.'
 
 
 # The answer when the passages about a thing give no price, cost or other sum for it.
