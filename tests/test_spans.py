@@ -132,3 +132,12 @@ def test_a_year_alone_is_no_answer_to_where_or_who():
     assert answer_span("Where was the film shot?", "The film was shot in Monroeville.") == (
         "Monroeville"
     )
+
+
+def test_a_size_or_duration_needs_its_unit():
+    sentence = "At one point, Wesson tried to find out how tall he is with a tape measure."
+    assert answer_span("how tall was he?", sentence) == sentence
+    assert answer_span("How long is the road network?", "The network is 68,732 km.") == (
+        "68,732 km"
+    )
+    assert answer_span("How old was she when she met him?", "She met him at eight.") == "eight"

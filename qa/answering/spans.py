@@ -135,6 +135,19 @@ def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A question about a size or duration is answered by a number with its unit (an age, "how
+# old", is often a bare number).
+_DIMENSION = re.compile(r"\bhow\s+(?:tall|high|long|wide|deep|heavy|big|large)\b", re.I)
+_LENGTH_UNIT = re.compile(
+    r"\b(?:feet|foot|ft|inch(?:es)?|in|yards?|miles?|mi|m|metres?|meters?|cm|mm|km|"
+    r"kilomet(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|storeys?|stor(?:y|ies)|floors?|"
+    r"kg|kilograms?|grams?|g|pounds?|lbs?|tons?|tonnes?|ounces?|oz|acres?|hectares?|ha|"
+    r"sq|square|cubic|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|"
+    r"centur(?:y|ies)|millennia|yrs?|hrs?|mins?|aged?|light-years?|mph|km/h|°)(?=\W|$)|\d\s*['\"′″]",
+    re.I,
+)
+
+
 def answer_span(question: str, sentence: str) -> str:
     """The shortest span of `sentence` that answers `question`, or the sentence itself."""
     kind = question_kind(question)
@@ -150,6 +163,8 @@ def answer_span(question: str, sentence: str) -> str:
     start, end = spans[0]
     if kind in ("person", "place") and not re.search(r"[^\W\d_]", sentence[start:end]):
         return sentence  # a year alone ("in 1957") is no name or place
+    if _DIMENSION.search(question) and not _LENGTH_UNIT.search(sentence[start:end]):
+        return sentence  # "how tall": a number without a measure ("at one point") is none
     return sentence[start:end].strip(" ,;:.")
 
 
