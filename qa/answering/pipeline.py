@@ -33,7 +33,7 @@ from .writer import answer_from_passages
 # lower than a factoid's: its threshold is this much lower (bench/RESULTS.md).
 BROAD_MIN_SCORE_OFFSET = 0.06
 OVERLAP_WEIGHT = 0.5  # measured on two 300-question samples (bench/RESULTS.md)
-BROAD_K = 8  # passages a broad question draws on (bench/RESULTS.md)
+BROAD_K = 8  # passages a broad question draws on (bench/RESULTS.md; bench/broad_sweep.py)
 
 
 def candidates(question: str, hits: list[Hit]) -> list[Evidence]:
