@@ -7,7 +7,7 @@ Q      ?= what did India and Russia agree on defence?
 # library (mtmd), so it is left out: 15% less to compile (measured, README).
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: ask test check lint bench guard ocr train
+.PHONY: ask test check lint bench guard ocr train fit
 
 ask: $(VENV)/.installed  ## install into .venv, index seeds/ (a no-op when unchanged), answer $(Q)
 	@$(VENV)/bin/qa ingest
@@ -29,6 +29,10 @@ guard: $(VENV)/.installed-test  ## retrain qa/models/instruction_guard.npy and i
 train: $(VENV)/.installed-test  ## retrain qa/models/ranker.onnx, calibrate it, write its card (~45 min)
 	$(PY) bench/train_ranker.py
 	$(PY) bench/calibrate_ranker.py
+
+fit: $(VENV)/.installed-test  ## refit the small models (intent.json, evidence.json) and their cards (~12 min)
+	$(PY) bench/fit_intent.py
+	$(PY) bench/fit_evidence.py
 
 check: $(VENV)/.installed-test  ## lint, format, types and the fast tests (~2 min)
 	$(PY) -m ruff check qa tests bench
