@@ -175,8 +175,8 @@ def write_card(f: dict) -> None:
 Whether a question is broad (an overview, a list, causes, a story, "what was X like")
 when the hand-written patterns of `qa/answering/intent.py` see no sign of it: a logistic
 regression over the question's lowercased words and word pairs ({f["vocabulary"]:,}, each
-asked about at least {MIN_ARTICLES} articles: how a question is asked, not its topic),
-its length and how many clauses it joins with "and". A question it scores above
+asked about at least {MIN_ARTICLES} articles: how a question is asked, not its topic)
+and its length. A question it scores above
 {f["threshold"]:.3f} is answered with several sentences instead of one.
 
 - **Made by**: `python bench/fit_intent.py` (scikit-learn `LogisticRegression`, C={C},

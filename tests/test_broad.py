@@ -486,7 +486,7 @@ def test_a_router_model_fitted_on_other_features_is_refused(tmp_path, monkeypatc
     from qa.answering import intent
 
     data = json.loads(intent.MODEL.read_text())
-    data["extras"] = ["log_words"]
+    data["extras"] = ["log_words", "question_marks"]
     (tmp_path / "intent.json").write_text(json.dumps(data))
     monkeypatch.setattr(intent, "MODEL", tmp_path / "intent.json")
     intent._model.cache_clear()

@@ -147,7 +147,7 @@ def ruled(question: str) -> QuestionKind:
 # qa/models/intent.md), with a threshold that sends at most 1% of factoid questions the
 # broad way.
 MODEL = Path(__file__).resolve().parent.parent / "models" / "intent.json"
-EXTRAS = ("log_words", "ands")
+EXTRAS = ("log_words",)
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,6 @@ def extras(question: str) -> list[float]:
     words = question.split()
     return [
         math.log(max(1, len(words))),
-        float(len(re.findall(r"\band\b", question, re.I))),
     ]
 
 
