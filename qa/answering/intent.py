@@ -185,4 +185,4 @@ def learned(question: str) -> float:
     known = {g for g in ngrams(question) if g in m.ngrams}
     z = m.bias + sum(m.ngrams[g] for g in known) / math.sqrt(len(known) or 1)
     z += sum(w * x for w, x in zip(m.extras, extras(question)))
-    return 1.0 / (1.0 + math.exp(-z))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))  # no overflow on odd input
