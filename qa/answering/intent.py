@@ -59,14 +59,6 @@ _WHOLE_DOC = [
     ),
 ]
 
-_FACTOID_START = re.compile(
-    r"^\s*(?:who|whom|whose|when|where|which|"
-    r"how\s+(?:many|much|long|old|far|large|big|high|tall|wide|deep|heavy|fast|often|soon)|"
-    r"(?:in\s+)?what\s+(?:year|month|day|date|time|century|decade|percentage|number|amount|"
-    r"city|country|state|place|town|name|kind|type|sort|color|colour)|"
-    r"is|are|was|were|did|does|do|can|could|has|have|had)\b",
-    re.I,
-)
 _BROAD_START = re.compile(
     r"^\s*(?:(?:please|can\s+you|could\s+you|would\s+you)\s+)*"
     r"(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|should|would|will|has|have|had)\b|"
@@ -173,10 +165,8 @@ def ngrams(question: str) -> list[str]:
 
 
 def extras(question: str) -> list[float]:
-    words = question.split()
-    return [
-        math.log(max(1, len(words))),
-    ]
+    """The features besides the words, in EXTRAS' order."""
+    return [math.log(max(1, len(question.split())))]
 
 
 def learned(question: str) -> float:
