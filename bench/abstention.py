@@ -58,7 +58,13 @@ def decide(question: str, idx: Index, embedder) -> tuple[bool, bool]:
     floor = AskOptions().min_score - (BROAD_MIN_SCORE_OFFSET if broad else 0.0)
     before = not scored or scored[0].score < floor
     before = before or bool(
-        unmentioned(question, [h.text for h in hits], lambda p: idx.mentions(p, None), broad)
+        unmentioned(
+            question,
+            [h.text for h in hits],
+            lambda p: idx.mentions(p, None),
+            broad,
+            lambda p: idx.mentions(p, sorted({h.path for h in hits})),
+        )
     )
     return before, amount_missing(question, [e.text for e in scored])
 

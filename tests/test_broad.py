@@ -405,6 +405,9 @@ def test_a_broad_question_naming_what_the_index_holds_elsewhere_is_not_declined(
     passages = ["Finland has used comprehensive schools since the 1970s."]
     assert unmentioned(question, passages, lambda p: p == "Germany", True) is None
     assert unmentioned(question, passages, lambda p: False, True) == "Germany"
+    # Held by another document only: the documents the answer draws on never name it.
+    held_elsewhere = unmentioned(question, passages, lambda p: True, True, lambda p: False)
+    assert held_elsewhere == "Germany"
     # A thing the passages lack but the index holds elsewhere is not called unknown.
     assert "in the passages about this" in not_found("private", anywhere=False)
 

@@ -60,15 +60,20 @@ _MEASURES = frozenset(
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z][\w'’-]*)")
 
 
-def unmentioned(question: str, passages: list[str], mentions, broad: bool) -> str | None:
+def unmentioned(
+    question: str, passages: list[str], mentions, broad: bool, sources_mention=None
+) -> str | None:
     """What the question names that the documents do not mention, or None.
 
     - a numbered name the index never holds (`mentions(phrase)` asks it);
     - for "how much / how many X", an X none of the retrieved `passages` holds;
     - for a broad question, drawn from several passages, a name none of them holds and
-      the index never mentions (a name mentioned elsewhere may still be asked about: "how
-      does schooling work in other countries, like Finland or Germany?").
+      the documents they come from never mention (`sources_mention(phrase)`; else the
+      index): "like Finland or Germany?" is answered from an article on schooling that
+      names Germany elsewhere, "about the Ukrainian border?" declined by an article on a
+      summit that never names it, whatever other documents say.
     """
+    sources_mention = sources_mention or mentions
     for m in _NUMBERED.finditer(question):
         name, number = m.groups()
         if name.lower() not in STOPWORDS | _NOT_NAMES and not mentions(f"{name} {number}"):
@@ -90,7 +95,7 @@ def unmentioned(question: str, passages: list[str], mentions, broad: bool) -> st
         for m in _NAME.finditer(question):
             name = re.sub(r"['’]s$", "", m.group(1))
             if not any(stem(w) in held for w in re.findall(r"\w+", name.lower())) and not (
-                mentions(name)
+                sources_mention(name)
             ):
                 return name
     return None

@@ -129,7 +129,14 @@ def ask(
     if not scored or scored[0].score < floor:
         return draft.abstain()
     mentions = lambda phrase: index.mentions(phrase, options.filters.paths(index))  # noqa: E731
-    missing = unmentioned(question, [h.text for h in hits], mentions, broad_question)
+    sources = sorted({h.path for h in hits})
+    missing = unmentioned(
+        question,
+        [h.text for h in hits],
+        mentions,
+        broad_question,
+        lambda phrase: index.mentions(phrase, sources),
+    )
     if missing:
         return draft.abstain(not_found(missing, anywhere=not mentions(missing)))
     if amount_missing(question, [e.text for e in scored]):
