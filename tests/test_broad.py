@@ -419,6 +419,7 @@ def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
         def __init__(self, text, score, hit, start=0):
             self.text, self.score, self.start, self.vector = text, score, start, None
             self.hit = type("Hit", (), {"id": hit})()
+            self.relevance = None
 
     topical = C("The summit was held in New Delhi in December.", 0.80, "a")
     cause = C("Prices rose because the supply of oil was cut off.", 0.65, "b")
@@ -428,6 +429,10 @@ def test_a_broad_answer_prefers_the_kind_of_sentence_asked_for():
     assert chosen == [cause, topical]  # the cause in, not the more similar sentence
     chosen = broad([topical, other, cause], "a", "what happened at the summit?", most=20)
     assert chosen == [topical, other]
+    # What the relevance model rates as answering weighs in: the museum visit is out.
+    cause.relevance, other.relevance = 0.9, 0.05
+    chosen = broad([topical, other, cause], "a", "what happened at the summit?", most=20)
+    assert chosen == [cause, topical]
 
 
 def test_a_question_asking_for_money_is_declined_when_no_passage_names_a_sum(tmp_path, embedder):

@@ -13,12 +13,12 @@ from ..errors import UsageError
 from ..index import Index
 from ..llms import LLMSpec
 from ..prompts import load_prompt
-from ..ranker import default_ranker
+from ..ranker import Ranker, default_ranker
 from ..retrieval import Hit, search
 from ..text import content_words
 from .abstention import MODEL_DECLINES, adds_to, amount_missing, unmentioned
 from .citations import cite_reply, flat, number, render, uncited
-from .extractive import broad, reading_order
+from .extractive import broad, reading_order, to_read
 from .generate import clean_reply, generate, pointer_model, writer_model
 from .grounding import is_grounded
 from .intent import QuestionKind, classify
@@ -145,7 +145,7 @@ def ask(
     model = writer_model(spec, chat_model)
     if model is not None:
         if broad_question:
-            fallback = lambda: _broad_answer(scored, hits, question, draft, intent.as_list)  # noqa: E731
+            fallback = lambda: _broad_answer(scored, hits, question, draft, intent.as_list, ranker)  # noqa: E731
         else:
             fallback = lambda: _sentence_answer(best_sentence(question, scored), draft)  # noqa: E731
         shown = hits if broad_question else hits[: options.k]
@@ -153,15 +153,28 @@ def ask(
             question, shown, scored, model, draft, on_token=on_token, fallback=fallback
         )
     if broad_question:
-        return _broad_answer(scored, hits, question, draft, intent.as_list)
+        return _broad_answer(scored, hits, question, draft, intent.as_list, ranker)
     return _factoid_answer(question, scored, spec, draft, chat_model)
 
 
 def _broad_answer(
-    scored: list[Evidence], hits: list[Hit], question: str, draft: Draft, as_list: bool
+    scored: list[Evidence],
+    hits: list[Hit],
+    question: str,
+    draft: Draft,
+    as_list: bool,
+    ranker: Ranker | None = None,
 ) -> Answer:
     """Several sentences that together cover the question, cited: passages by relevance,
-    sentences in each in the document's order."""
+    sentences in each in the document's order. The relevance model reads the best
+    candidates (with or without --rerank, which is about the passages' order), and what
+    it rates weighs in on which are chosen."""
+    ranker = ranker or default_ranker()
+    read = to_read(scored)
+    for e, p in zip(read, ranker.score(question, [e.text for e in read])):
+        e.relevance = p
+    draft.ranker = ranker.name
+    draft.lap("relevance")
     chosen = broad(scored, hits[0].id, question)
     if not chosen:  # nothing complete enough to show: the best sentence as it is
         chosen = scored[:1]

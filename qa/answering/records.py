@@ -47,6 +47,7 @@ class Evidence:
     n: int = 0  # the source number it is cited under
     vector: Any = field(default=None, repr=False)  # the sentence's unit vector
     start: int = 0  # where the sentence starts in the passage
+    relevance: float | None = None  # the relevance model's probability; None: not read
 
     def shown(self) -> Quoted:
         return Quoted(
@@ -130,7 +131,7 @@ class Answer:
     standalone_question: str | None = None
     unsupported: list[str] = field(default_factory=list)  # model sentences dropped
     highlight: str | None = None  # the phrase of the answer the bundled model points at
-    ranker: str | None = None  # the relevance model that read the passages; None: off
+    ranker: str | None = None  # the relevance model that read passages or sentences; None: off
 
     def to_dict(self) -> dict:
         out = asdict(self)
