@@ -4,9 +4,10 @@ says how likely the passage answers it (0 to 1).
 It is trained by `make train` (bench/train_ranker.py) from the first layers of the bundled
 all-MiniLM-L6-v2 on ../shared/train, and ships as an int8 ONNX file in `qa/models/`,
 with its card (`ranker.md`) and its settings (`ranker.json`). It runs on onnxruntime
-with the embedder's tokenizer: no torch, no network. Off unless asked for (`--rerank`,
-QA_RERANK=1): measured on the validation articles, it does not yet beat the hybrid
-ranking by more than noise (qa/models/ranker.md).
+with the embedder's tokenizer: no torch, no network. A broad answer always asks it about
+its best candidate sentences (qa/answering/extractive.py); ordering the passages by it is
+off unless asked for (`--rerank`, QA_RERANK=1): measured on the validation articles, it
+does not yet beat the hybrid ranking by more than noise (qa/models/ranker.md).
 """
 
 from __future__ import annotations
