@@ -4,7 +4,9 @@
 
 In one process (the model loaded), each question is asked RUNS times with the model and
 without, alternating; the table gives the medians and the difference. Also: the model
-alone on 8 passages, and a cold `qa search` with and without it (the load included).
+alone on 8 passages, what it adds to a broad answer by default (reading its best
+sentences, `RELEVANCE_POOL`, against none), and a cold `qa search` with and without it
+(the load included).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ QUESTIONS = [
     "how many assault rifles will be made?",  # factoid, a span
     "what is Russia's role in India's security?",  # factoid, the bundled model points
     "who is the Russian president?",
+]
+BROAD = [
+    "what did India and Russia agree on defence?",
+    "why did Putin visit India?",
+    "how are India and Russia cooperating on energy?",
+    "what came out of the summit?",
 ]
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
@@ -72,6 +80,23 @@ def main() -> None:
     print(
         f"\nadded p50 over the questions: {statistics.median(added) * 1000:.0f} ms; "
         f"the model alone on {len(passages)} passages: {statistics.median(alone) * 1000:.0f} ms"
+    )
+    from qa.answering import extractive
+
+    pool = extractive.RELEVANCE_POOL
+    broad: dict[int, list[float]] = {0: [], pool: []}
+    for _ in range(RUNS):
+        for q in BROAD:
+            for n in broad:
+                extractive.RELEVANCE_POOL = n
+                t = time.perf_counter()
+                ask(q, index, embedder, "local", off)
+                broad[n].append(time.perf_counter() - t)
+    extractive.RELEVANCE_POOL = pool
+    print(
+        f"broad answers, {len(BROAD)} questions (default, no --rerank): "
+        f"{statistics.median(broad[0]) * 1000:.0f} ms without reading sentences, "
+        f"{statistics.median(broad[pool]) * 1000:.0f} ms reading the best {pool} (p50)"
     )
     env = {**os.environ, "QA_INDEX": str(work / "index"), "HF_HUB_OFFLINE": "1"}
     for flag in ("--rerank", "--no-rerank"):
