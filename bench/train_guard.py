@@ -133,7 +133,7 @@ def set_checksum(digest: str) -> None:
     """qa/answering/guard.py checks the file it loads against this."""
     import re
 
-    module = ROOT / "qa" / "guard.py"
+    module = ROOT / "qa" / "answering" / "guard.py"
     text = module.read_text()
     module.write_text(re.sub(r'GUARD_SHA256 = "[0-9a-f]*"', f'GUARD_SHA256 = "{digest}"', text))
 

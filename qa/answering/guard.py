@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 GUARD_FILE = "instruction_guard.npy"
-GUARD_SHA256 = "2b7608dcbc049697591d8540c9534ee4589efc1a82ab02f7da6e4da2212525ce"
+GUARD_SHA256 = "44a9614bbed930e496466721125eaf642d70502c340026fb86d9ddf41da2b73b"
 DIMENSION = 384  # all-MiniLM-L6-v2, as every built-in embedder gives
 HIDDEN = 32
 
