@@ -104,7 +104,7 @@ def main() -> None:
                 seen["fu"].append(away)
             if n % 500 == 0:
                 print(f"{which} {n}/{len(picked)} {time.time() - t0:.0f} s", flush=True)
-    validation = {a for a in json.loads(train_ranker.SETTINGS.read_text())["validation_articles"]}
+    validation = set(json.loads(train_ranker.SETTINGS.read_text())["validation_articles"])
     articles = articles_index(embedder)
     broad = load_broad(TRAIN / "broad-questions-train.json") or []
     for q in broad:
