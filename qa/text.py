@@ -28,11 +28,24 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0
 # A full stop that ends an abbreviation rather than a sentence: initials ("U.S.", "J."),
 # titles and the like ("Mr.", "Dr.", "St.", "No."). A sentence that does end with one is
 # joined to the next: two sentences shown together read better than one cut in two.
+ABBREVIATIONS = (
+    "Mr Mrs Ms Dr Prof St Jr Sr Gen Col Lt Capt Sgt Rev Hon Gov Sen Rep Pres No Nos Vol vs "
+    "e.g i.e approx cf ca Fig Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
+).split()
 _ABBREVIATION = re.compile(
-    r"(?:(?<![\w.])(?:[A-Z]\.)+|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Gen|Col|Lt|Capt|Sgt|Rev|Hon|"
-    r"Gov|Sen|Rep|Pres|No|Nos|Vol|vs|e\.g|i\.e|approx|cf|ca|Fig|Jan|Feb|Mar|Apr|Aug|Sept?|"
-    r"Oct|Nov|Dec)\.)$"
+    rf"(?:(?<![\w.])(?:[A-Z]\.)+|\b(?:{'|'.join(map(re.escape, ABBREVIATIONS))})\.)$"
 )
+
+
+def full_stop_pattern() -> str:
+    """A regular expression for ". " where it ends a sentence, not an abbreviation
+    ("Theodore W. Pangborn", "the U.S. Navy"): where a chunk may be cut (a cut after "M."
+    leaves one chunk ending "M." and the next starting with a surname)."""
+    by_width: dict[int, list[str]] = {}
+    for a in ABBREVIATIONS:
+        by_width.setdefault(len(a), []).append(re.escape(a))
+    behind = "".join(rf"(?<!\b(?:{'|'.join(v)}))" for _, v in sorted(by_width.items()))
+    return rf"(?<!\b[A-Z]){behind}\. "
 
 
 def words(text: str) -> list[str]:

@@ -29,6 +29,23 @@ def test_chunks_carry_offsets_into_the_file(tmp_path):
     assert len({c.id for c in doc.chunks}) == len(doc.chunks)
 
 
+def test_a_chunk_is_never_cut_after_initials_or_a_title(tmp_path):
+    # a cut after "Theodore W." leaves one chunk ending in "W." and the next starting with
+    # a surname: both shown in answers as if they were sentences
+    names = ["Theodore W. Pangborn", "Mr. Smith", "the U.S. Navy", "Dr. Ruth", "Piano No. 2"]
+    body = " ".join(
+        f"Here {i} is {names[i % 5]} and a filler clause to pad it out." for i in range(60)
+    )
+    f = tmp_path / "a.txt"
+    f.write_text(body, encoding="utf-8")
+    splitter = make_splitter(ChunkSettings(300, 50))
+    chunks = chunk_document(read_document(f, tmp_path), splitter).chunks
+    assert len(chunks) > 5
+    for c in chunks:
+        assert c.text.endswith("out."), c.text[-30:]
+        assert c.text.startswith("Here"), c.text[:30]
+
+
 def test_chunk_ids_are_deterministic(tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("Alpha beta gamma. " * 100)

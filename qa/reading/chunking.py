@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import DEFAULT_MAX_FILE_MB, ChunkSettings
-from ..text import sentences
+from ..text import full_stop_pattern, sentences
 from .extracted import Extracted
 from .files import source_name
 from .location import NARROW
@@ -74,7 +74,9 @@ def make_splitter(settings: ChunkSettings):
     return RecursiveCharacterTextSplitter(
         chunk_size=settings.size,
         chunk_overlap=settings.overlap,
-        separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+        # a paragraph, a line, a sentence (not "Theodore W." or "the U.S."), a clause, a word
+        separators=["\n\n", "\n", full_stop_pattern(), r"\? ", "! ", "; ", ", ", " ", ""],
+        is_separator_regex=True,
         keep_separator="end",
         add_start_index=True,
     )
