@@ -30,7 +30,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0
 # joined to the next: two sentences shown together read better than one cut in two.
 ABBREVIATIONS = (
     "Mr Mrs Ms Dr Prof St Jr Sr Gen Col Lt Capt Sgt Rev Hon Gov Sen Rep Pres No Nos Vol vs "
-    "e.g i.e approx cf ca Fig Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec"
+    "e.g i.e approx cf ca Fig Jan Feb Mar Apr Aug Sep Sept Oct Nov Dec "
+    "v c r b d fl"  # "Marbury v. Madison", "(c. 1524–1580)", "(r. 1735–1796)", "(d. 1435)"
 ).split()
 _ABBREVIATION = re.compile(
     rf"(?:(?<![\w.])(?:[A-Z]\.)+|\b(?:{'|'.join(map(re.escape, ABBREVIATIONS))})\.)$"

@@ -46,6 +46,22 @@ def test_a_chunk_is_never_cut_after_initials_or_a_title(tmp_path):
         assert c.text.startswith("Here"), c.text[:30]
 
 
+def test_a_sentence_does_not_end_at_a_reign_a_date_of_death_or_a_court_case():
+    from qa.text import sentences
+
+    text = (
+        "The Qianlong Emperor (r. 1735–1796) ruled. Camões (c. 1524–1580) wrote it. "
+        "In Marbury v. Madison the Court ruled. A monk (d. 1435) went. Next one."
+    )
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "The Qianlong Emperor (r. 1735–1796) ruled.",
+        "Camões (c. 1524–1580) wrote it.",
+        "In Marbury v. Madison the Court ruled.",
+        "A monk (d. 1435) went.",
+        "Next one.",
+    ]
+
+
 def test_chunk_ids_are_deterministic(tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("Alpha beta gamma. " * 100)
