@@ -52,8 +52,9 @@ class AnswerOut(BaseModel):
     answer: str
     abstained: bool  # true: the documents do not answer it; `answer` says why
     grounded: bool
-    answer_from: str  # model | span | evidence | none
+    answer_from: str  # model | evidence | none
     kind: str  # factoid | broad | document
+    highlight: str | None = None  # the phrase of a factoid's sentence that answers it
     llm: str
     ranker: str | None = None  # the relevance model that read the passages
     sources: list[SourceOut]

@@ -117,9 +117,13 @@ def test_the_bundled_model_is_not_asked_for_a_broad_answer(index, embedder, fake
     assert answer.kind == "broad" and fake_llm.calls == []
 
 
-def test_a_counted_thing_keeps_its_unit(index, embedder, fake_llm):
+def test_a_counted_thing_keeps_its_unit_highlighted_in_its_sentence(index, embedder, fake_llm):
+    # the phrase alone reads as an answer even when it is the wrong one ("2" from "Piano
+    # Sonata No. 2"); in its sentence the reader can tell
     answer = ask("how many assault rifles will be made?", index, embedder, "local")
-    assert answer.answer == "more than 600,000 assault rifles [1]" and fake_llm.calls == []
+    assert answer.highlight == "more than 600,000 assault rifles" and fake_llm.calls == []
+    assert answer.answer.startswith("That the two sides signed") and answer.answer.endswith("[1]")
+    assert answer.highlight in answer.answer and answer.answer_from == "evidence"
 
 
 # -- capable models read whole passages --------------------------------------------------------

@@ -188,7 +188,9 @@ def test_the_real_models_answer_as_qa_ask_does_with_the_same_citations(tmp_path)
         data = mine.structured_content
         assert data["answer"] == theirs["answer"]
         assert data["abstained"] == theirs["abstained"]
+        assert data["highlight"] == theirs["highlight"]
         assert [s["citation"] for s in data["sources"]] == [
             s["citation"] for s in theirs["sources"]
         ]
     assert cli[2]["abstained"] and not cli[0]["abstained"]
+    assert replies[1].structured_content["highlight"] == "more than 600,000 assault rifles"

@@ -201,10 +201,16 @@ def _factoid_answer(
     evidence = [best_sentence(question, scored)]
     number(evidence)
     best = evidence[0]
-    # A date, number, name or place the evidence holds unambiguously is the answer.
+    # A date, number, name or place the evidence holds unambiguously is highlighted in
+    # it; the sentence stays the answer, as for the model's pointer below. Shown alone,
+    # such a phrase was right 0.61 of the time on 2,000 training questions, its sentence
+    # 0.75: "2" for "how many people came to Chopin's funeral?" (from "Piano Sonata No.
+    # 2") reads as an answer; in its sentence it reads as the miss it is (bench/RESULTS.md).
     span = answer_span(question, best.text)
     if span != best.text:
-        return draft.answer(f"{span} [{best.n}]", [best], via=AnswerFrom.SPAN)
+        return draft.answer(
+            f"{flat(best.text)} [{best.n}]", [best], via=AnswerFrom.EVIDENCE, highlight=span
+        )
     model = pointer_model(spec, chat_model)
     if model is None:  # no model to point at a phrase
         return _sentence_answer(best, draft)

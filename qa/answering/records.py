@@ -32,7 +32,6 @@ class AnswerFrom(StrEnum):
     """Where the words of an answer come from (`answer_from` in `--json`)."""
 
     MODEL = "model"  # a capable model wrote them, checked sentence by sentence
-    SPAN = "span"  # a phrase quoted from the evidence sentence
     EVIDENCE = "evidence"  # the documents' own sentences
     NONE = "none"  # no answer: declined
 
@@ -130,7 +129,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None
     unsupported: list[str] = field(default_factory=list)  # model sentences dropped
-    highlight: str | None = None  # the phrase of the answer the bundled model points at
+    highlight: str | None = None  # the phrase of the sentence that answers (date, name…)
     ranker: str | None = None  # the relevance model that read passages or sentences; None: off
 
     def to_dict(self) -> dict:

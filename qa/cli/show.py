@@ -8,7 +8,6 @@ import textwrap
 from rich.console import Console
 from rich.markup import escape
 
-from ..answering.citations import uncited
 from ..terminal import clean, one_line
 
 # soft_wrap: long lines are left to the terminal, so a path is never split mid-word
@@ -209,7 +208,7 @@ def print_answer(answer, streamed: bool = False) -> None:
 
 
 def _highlighted(text: str, phrase: str | None):
-    """The answer, with the phrase the bundled model points at in bold (on a terminal;
+    """The answer, with the phrase that answers (`Answer.highlight`) in bold (on a terminal;
     piped output is plain text)."""
     from rich.text import Text
 
@@ -234,9 +233,7 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
 
 
 def focus_of(answer) -> str | None:
-    if answer.highlight:
-        return answer.highlight
-    return uncited(answer.answer) if answer.answer_from == "span" else None
+    return answer.highlight
 
 
 def print_sources(sources, focus: str | None = None) -> None:
