@@ -141,3 +141,13 @@ def test_a_size_or_duration_needs_its_unit():
         "68,732 km"
     )
     assert answer_span("How old was she when she met him?", "She met him at eight.") == "eight"
+
+
+def test_a_figure_in_a_name_is_no_date_or_number():
+    # "when was the summit?" on the seed article highlighted "400", from "S-400"
+    sentence = "The summit coincided with the delivery of the first of the S-400 systems."
+    assert answer_span("when was the summit?", sentence) == sentence
+    assert answer_span("how many died?", "Covid-19 killed 2,000 people.") == "2,000 people"
+    assert answer_span("how many jets were bought?", "It bought MiG-29 jets.") == (
+        "It bought MiG-29 jets."
+    )

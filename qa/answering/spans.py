@@ -111,13 +111,20 @@ def question_kind(question: str) -> str | None:
     return None
 
 
+# A figure that is part of a name is no date or number: "S-400", "Covid-19", "MiG-29".
+_DESIGNATION = re.compile(r"[^\W\d_][-‑]?$")
+
+
 def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if kind == "date":
         spans = [m.span() for m in _DATE.finditer(sentence)]
+        spans = [(a, b) for a, b in spans if not _DESIGNATION.search(sentence, 0, a)]
     elif kind == "number":
         for m in _NUMBER.finditer(sentence):
             start, end = m.span()
+            if m.group("figure") and _DESIGNATION.search(sentence, 0, start):
+                continue
             unit = _UNIT.match(sentence, end)
             if unit and unit.group().strip().lower() not in STOPWORDS:
                 end = unit.end()
@@ -191,6 +198,8 @@ def _counted(q_stems: set[str], sentence: str) -> str | None:
     question counts, with it ("more than 600,000 assault rifles"), or None."""
     found = []
     for m in _NUMBER.finditer(sentence):
+        if m.group("figure") and _DESIGNATION.search(sentence, 0, m.start()):
+            continue  # "MiG-29 jets"
         number = [w for w in re.findall(r"\w+", m.group()) if w.lower() not in STOPWORDS]
         if any(stem(w.lower()) in q_stems for w in number):
             continue
