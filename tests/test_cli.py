@@ -175,3 +175,26 @@ def test_a_quoted_answer_stays_in_view_in_its_shortened_source():
     assert shown.startswith("… ") and "the Taliban" in shown and len(shown) <= 160
     # A focus near the start changes nothing.
     assert excerpt(quote, focus="word1") == excerpt(quote)
+
+
+def test_sources_quote_a_model_s_evidence_not_what_the_answer_already_quotes(capsys):
+    from types import SimpleNamespace
+
+    from qa.cli.show import print_answer
+
+    source = SimpleNamespace(
+        n=1, citation="notes.txt:3", source="notes.txt", chunk=0, date=None,
+        quote="They signed a defence pact in 2021.",
+    )  # fmt: skip
+    quoted = SimpleNamespace(
+        answer="They signed a defence pact in 2021. [1]", highlight=None,
+        answer_from="evidence", sources=[source],
+    )  # fmt: skip
+    print_answer(quoted)
+    shown = capsys.readouterr().out
+    assert shown.count("They signed a defence pact") == 1 and "[1] notes.txt:3" in shown
+    written = SimpleNamespace(
+        answer="A pact was agreed [1].", highlight=None, answer_from="model", sources=[source]
+    )
+    print_answer(written)
+    assert "“They signed a defence pact in 2021.”" in capsys.readouterr().out

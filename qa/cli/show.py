@@ -204,7 +204,9 @@ def print_answer(answer, streamed: bool = False) -> None:
     if answer.sources:
         out.print()
         out.print("[bold]Sources[/bold]")
-        print_sources(answer.sources, focus_of(answer))
+        # An answer made of the documents' own sentences already shows what each source
+        # says; the quotes are for a model's words (and for /sources in chat)
+        print_sources(answer.sources, focus_of(answer), quotes=answer.answer_from == "model")
 
 
 def _highlighted(text: str, phrase: str | None):
@@ -236,12 +238,12 @@ def focus_of(answer) -> str | None:
     return answer.highlight
 
 
-def print_sources(sources, focus: str | None = None) -> None:
+def print_sources(sources, focus: str | None = None, quotes: bool = True) -> None:
     for s in sources:
-        quote = excerpt(clean(s.quote), focus and clean(focus))
         where = one_line(s.citation or f"{s.source} (chunk {s.chunk})")
         out.print(f"[{s.n}] {where}{f' ({s.date})' if s.date else ''}", markup=False)
-        out.print(f"    “{quote}”", markup=False)
+        if quotes:
+            out.print(f"    “{excerpt(clean(s.quote), focus and clean(focus))}”", markup=False)
 
 
 def print_hits(hits) -> None:
