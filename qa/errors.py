@@ -21,6 +21,10 @@ class IndexFolderRefused(UsageError):
     """The index folder holds the user's own files, or overlaps a folder being ingested."""
 
 
+class NothingMatches(UsageError):
+    """The filters (a source glob, dates) leave none of the indexed documents."""
+
+
 class SourcesMissing(QAError):
     """Documents come from folders that are missing now (an unmounted drive)."""
 

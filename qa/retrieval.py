@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_K
-from .errors import DiskFull, UsageError, warn
+from .errors import DiskFull, NothingMatches, UsageError, warn
 from .index import Index, StoredChunk, embedding_settings
 from .ranker import Ranker
 from .reading.location import Location, cite
@@ -49,6 +49,16 @@ class Filters:
 
     def paths(self, index: Index) -> list[str] | None:
         return index.paths_matching(self.source, self.since, self.until)
+
+    def require(self, index: Index) -> list[str] | None:
+        """`paths`, or NothingMatches when the filters leave no document: "not found" would
+        blame the documents for what the filters left out."""
+        paths = self.paths(index)
+        if paths is not None and not paths:
+            given = [f"{k} {v!r}" for k, v in vars(self).items() if v]
+            hint = " (sources are named as answers cite them)" if self.source else ""
+            raise NothingMatches(f"no indexed document matches {', '.join(given)}{hint}")
+        return paths
 
 
 @dataclass
@@ -114,7 +124,7 @@ def search(
     _check_request(query, k, retriever, fusion)
     index.require_documents()
     index.check_settings(embedding_settings(embedder), for_query=True)
-    paths = (filters or Filters()).paths(index)
+    paths = (filters or Filters()).require(index)
     depth = depth or max(2 * k, 40)
 
     q_vec = embedder.embed_query(query)  # also scores sentences for the evidence

@@ -86,6 +86,23 @@ def test_search_prints_one_json_object_per_line(ingested):
     assert rows[0]["rank"] == 1 and "score" in rows[0]
 
 
+def test_filters_that_leave_no_document_are_an_error_not_a_missing_answer(ingested):
+    # "I couldn't find that in the indexed documents" would blame the documents for
+    # what a mistyped --source left out
+    for args in (
+        ("ask", QUESTION, "--source", "notes/*"),
+        ("search", "assault rifles", "--source", "notes/*"),
+        ("chat", "--source", "notes/*"),
+        ("ask", "summarise the article", "--source", "notes/*"),
+        ("ask", QUESTION, "--since", "2030-01-01"),
+    ):
+        result = run(*args, input="hello\n")
+        assert result.exit_code == 2, (args, result.output)
+        assert "no indexed document matches" in result.stderr and not result.stdout
+    kept = run("ask", QUESTION, "--source", "docs/summit*", "--json")
+    assert kept.exit_code == 0 and not json.loads(kept.stdout)["abstained"]
+
+
 def test_status_json_counts(ingested):
     data = json.loads(run("status", "--json", "--documents", "--check").stdout)
     assert data["consistency"]["ok"] and data["consistency"]["vectors"] == data["chunks"]

@@ -103,6 +103,7 @@ def test_a_bad_call_is_a_one_line_error_and_the_server_keeps_serving(index):
             await client.call_tool("ask", {"question": "etna", "since": "last week"}),
             await client.call_tool("summarize", {"document": "nowhere.txt"}),
             await client.call_tool("ask", {"question": 42}),
+            await client.call_tool("search", {"query": "etna", "source": "notes/*"}),
         ]
         after = await client.call_tool("search", {"query": "Etna volcano", "k": 1})
         return results, after
@@ -116,6 +117,7 @@ def test_a_bad_call_is_a_one_line_error_and_the_server_keeps_serving(index):
     assert "since must be a date written YYYY-MM-DD" in messages[2]
     assert "no indexed document at nowhere.txt" in messages[3]
     assert messages[4] == "Error executing tool ask: question: Input should be a valid string"
+    assert "no indexed document matches source 'notes/*'" in messages[5]
     assert not after.is_error
     assert after.structured_content["passages"][0]["source"] == "docs/volcano.md"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.errors import EmptyIndex, UsageError
+from qa.errors import EmptyIndex, NothingMatches, UsageError
 from qa.index import Index
 from qa.ingest import ingest
 from qa.retrieval import Filters, Hit, diversify, rrf, search, search_documents
@@ -28,7 +28,8 @@ def test_filters_on_source_and_date(index, embedder):
     assert {h.source for h in hits} == {"docs/summit.txt"}
     hits = search("volcano summit", index, embedder, 5, filters=Filters(until="2020-12-31"))
     assert {h.source for h in hits} == {"docs/volcano.md"}
-    assert search("volcano", index, embedder, 5, filters=Filters(source="nothing*")) == []
+    with pytest.raises(NothingMatches, match="no indexed document matches source 'nothing\\*'"):
+        search("volcano", index, embedder, 5, filters=Filters(source="nothing*"))
 
 
 def test_documents_are_not_crowded_out_by_one_documents_chunks(index, embedder):

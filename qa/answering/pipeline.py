@@ -86,17 +86,19 @@ def ask(
 ) -> Answer:
     """Answer `question` from the index, citing the passages used.
 
-    The question's kind (`intent.classify`) picks the route: a factoid gets a span or a
-    sentence, a broad question several sentences that cover it, a request about a whole
-    document a summary of that document (the one it names, else `document`: in a chat,
-    the one the last answer came from). `chat_model` overrides the model `llm` names
-    (tests pass a fake one).
-    """
+    The question's kind (`intent.classify`) picks the route: a factoid gets a sentence
+    (its answering phrase highlighted), a broad question several sentences that cover
+    it, a request about a whole document a summary of that document (the one it names,
+    else `document`: in a chat, the one the last answer came from). `chat_model`
+    overrides the model `llm` names (tests pass a fake one). Filters that leave no
+    document raise NothingMatches rather than answer "not found"."""
     question = question.strip()
     if not question:
         raise UsageError("the question is empty")
     spec = LLMSpec.of(llm)
     options = options or AskOptions()
+    index.require_documents()
+    options.filters.require(index)
     intent = classify(question)
     if intent.kind == QuestionKind.DOCUMENT:
         from .summary import summarize_question

@@ -211,6 +211,7 @@ def chat(
     store = _index(index, chroma_url)
     store.require_documents()
     options = _ask_options(k, retriever, source, since, until, min_score, rerank)
+    options.filters.require(store)  # before the first question, not at it
     code = run_chat(Conversation(store, _embedder(), spec, options), json_out=json_out)
     if code:
         raise typer.Exit(code)
