@@ -23,6 +23,19 @@ def test_topic_follow_ups_are_rewritten_without_a_model(follow_up, expected):
     assert rewrite_follow_up(follow_up, "what did India and Russia agree on defence?") == expected
 
 
+@pytest.mark.parametrize(
+    "previous,expected",
+    [
+        # no topic slot to fill: never "how many assault rifles will be trade?"
+        ("how many assault rifles will be made?", "what about trade?"),
+        ("when did Putin and Modi meet?", "what about trade (Putin Modi)?"),
+        ("what were the outcomes of the summit?", "what were the outcomes of trade?"),
+    ],
+)
+def test_a_topic_replaces_only_what_follows_a_preposition(previous, expected):
+    assert rewrite_follow_up("and what about trade?", previous) == expected
+
+
 def test_pronoun_follow_ups_keep_the_subject():
     q = rewrite_follow_up("when did it erupt?", "What is Mount Etna?")
     assert "Mount" in q and "Etna" in q and q.startswith("when did it erupt")

@@ -41,6 +41,11 @@ _PRONOUNS = {
 _WHAT_ABOUT = re.compile(
     r"^\s*(?:and|but|so|also)?\s*(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??\s*$", re.IGNORECASE
 )
+_PREPOSITIONS = frozenset(
+    "on about in for of regarding concerning with to into over from between against "
+    "towards toward around during under within at".split()
+)
+_DETERMINERS = frozenset("the a an its their his her this that these those".split())
 _AND_TOPIC = re.compile(r"^\s*(?:and|also)\s+(?P<topic>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 
 
@@ -121,19 +126,28 @@ def rewrite_follow_up(question: str, previous: str) -> str:
     agree on defence?' becomes 'what did India and Russia agree on trade?'."""
     m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
     prev = previous.strip().rstrip("?").strip()
+    subject = [w for w in prev.split() if w[:1].isupper() and _bare(w) not in STOPWORDS]
     if m:
         topic = m.group("topic").strip().rstrip("?")
         tokens = prev.split()
-        # Replace the previous question's trailing topic (its last content words).
+        # Replace the previous question's trailing topic: its last content words after a
+        # preposition ("agree on | defence", "the outcomes of | the summit"). Without one
+        # there is no topic slot: "how many rifles will be made?" + "and trade?" is not
+        # "how many rifles will be trade?".
         end = len(tokens)
         start = end
         while start > 0 and _bare(tokens[start - 1]) not in STOPWORDS and start > end - 3:
             start -= 1
-        if 0 < start < end and len(tokens[:start]) >= 2:
+        while start > 0 and _bare(tokens[start - 1]) in _DETERMINERS:
+            start -= 1
+        if start < end and start >= 3 and _bare(tokens[start - 1]) in _PREPOSITIONS:
             return " ".join(tokens[:start] + [topic]) + "?"
-        return f"{topic} ({prev})?"
+        return (
+            f"what about {topic}"
+            + (f" ({' '.join(dict.fromkeys(subject))})" if subject else "")
+            + "?"
+        )
     # Pronouns: keep the question and add the previous question's subject words.
-    subject = [w for w in prev.split() if w[:1].isupper() and _bare(w) not in STOPWORDS]
     extra = " ".join(dict.fromkeys(subject or content_words(prev)))
     return f"{question.strip().rstrip('?')} ({extra})?"
 
