@@ -36,6 +36,15 @@ def test_a_topic_replaces_only_what_follows_a_preposition(previous, expected):
     assert rewrite_follow_up("and what about trade?", previous) == expected
 
 
+def test_a_question_word_alone_asks_it_of_the_previous_question():
+    assert is_follow_up("why?") and is_follow_up("and when?")
+    previous = "what did India and Russia agree on defence?"
+    assert rewrite_follow_up("why?", previous) == "why did India and Russia agree on defence?"
+    assert (
+        rewrite_follow_up("And how?", "did India buy the S-400?") == "how did India buy the S-400?"
+    )
+
+
 def test_pronoun_follow_ups_keep_the_subject():
     q = rewrite_follow_up("when did it erupt?", "What is Mount Etna?")
     assert "Mount" in q and "Etna" in q and q.startswith("when did it erupt")

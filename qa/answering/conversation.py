@@ -110,11 +110,22 @@ class Conversation:
         return answer
 
 
+# A follow-up that is a question word alone: "why?", "and how?", "when?".
+_BARE_WH = re.compile(
+    r"^\s*(?:and|but|so)?\s*(?P<wh>why|how|when|where|who|what|which)\s*\??\s*$", re.I
+)
+_LEADING_WH = re.compile(
+    r"^\s*(?:why|how(?:\s+(?:many|much|long|often|far))?|when|where|who|whom|whose|what|which)"
+    r"\b\s*",
+    re.I,
+)
+
+
 def is_follow_up(question: str) -> bool:
     ws = words(question)
     if not ws:
         return False
-    if _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question):
+    if _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question) or _BARE_WH.match(question):
         return True
     if ws[0] in {"and", "also", "but", "so"}:
         return True
@@ -123,9 +134,12 @@ def is_follow_up(question: str) -> bool:
 
 def rewrite_follow_up(question: str, previous: str) -> str:
     """Rewrite without a model: 'and what about trade?' after 'what did India and Russia
-    agree on defence?' becomes 'what did India and Russia agree on trade?'."""
-    m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
+    agree on defence?' becomes 'what did India and Russia agree on trade?', and 'why?'
+    'why did India and Russia agree on defence?'."""
     prev = previous.strip().rstrip("?").strip()
+    if bare := _BARE_WH.match(question):  # "why?" after "what did they agree on X?"
+        return f"{bare.group('wh').lower()} {_LEADING_WH.sub('', prev, count=1)}?"
+    m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
     subject = [w for w in prev.split() if w[:1].isupper() and _bare(w) not in STOPWORDS]
     if m:
         topic = m.group("topic").strip().rstrip("?")
