@@ -215,3 +215,20 @@ def test_sources_quote_a_model_s_evidence_not_what_the_answer_already_quotes(cap
     )
     print_answer(written)
     assert "“They signed a defence pact in 2021.”" in capsys.readouterr().out
+
+
+def test_a_streamed_answer_ends_with_its_answering_phrase_in_bold(monkeypatch):
+    # on a terminal the answer is shown live and not printed again: the bold must be there
+    import io
+
+    from rich.console import Console
+
+    from qa.cli import show
+
+    screen = io.StringIO()
+    monkeypatch.setattr(
+        show, "Console", lambda **kw: Console(file=screen, force_terminal=True, **kw)
+    )
+    with show.AnswerStream(enabled=True) as stream:
+        stream.finish("They will make more than 600,000 rifles. [1]", "more than 600,000 rifles")
+    assert "\x1b[1mmore than 600,000 rifles\x1b[0m" in screen.getvalue()

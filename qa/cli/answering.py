@@ -72,7 +72,7 @@ def ask(
             _ask_options(k, retriever, source, since, until, min_score, rerank),
             on_token=stream.on_token if stream.enabled else None,
         )
-        stream.finish(answer.answer)
+        stream.finish(answer.answer, answer.highlight)
     if json_out:
         _print_json(answer.to_dict())
     else:

@@ -129,7 +129,7 @@ def _answer(text: str, conversation, interactive: bool, json_out: bool) -> bool:
         stream = AnswerStream(enabled=interactive)
         with stream:
             answer = conversation.ask(text, on_token=stream.on_token if interactive else None)
-            stream.finish(answer.answer)
+            stream.finish(answer.answer, answer.highlight)
     except QAError as exc:
         err.print(f"qa: error: {clean(str(exc))}", markup=False)
         return False

@@ -186,11 +186,10 @@ class AnswerStream:
 
             self._live.update(Text(clean(self.text)))
 
-    def finish(self, final: str) -> None:
+    def finish(self, final: str, highlight: str | None = None) -> None:
+        """Show the answer as it stands, its answering phrase in bold (as `print_answer`)."""
         if self._live is not None:
-            from rich.text import Text
-
-            self._live.update(Text(clean(final)))
+            self._live.update(_highlighted(clean(final), highlight and clean(highlight)))
 
     def __exit__(self, *exc):
         if self._live is not None:
