@@ -155,3 +155,20 @@ def test_the_small_models_own_citation_does_not_count_as_an_answer_word(index, e
     fake_llm.enqueue("Assault rifles [1].")
     answer = ask(QUESTION, index, embedder, "local")
     assert answer.highlight == "assault rifles"
+
+
+@pytest.mark.parametrize("sure", [True, False])
+def test_a_factoid_shows_the_runner_up_sentence_only_when_unsure(
+    index, embedder, monkeypatch, sure
+):
+    from qa.answering import pipeline
+
+    monkeypatch.setattr(pipeline, "probability", lambda question, e: 0.9 if sure else 0.1)
+    answer = ask(QUESTION, index, embedder, "extractive")
+    assert not answer.abstained and answer.kind == "factoid"
+    assert len(answer.evidence) == (1 if sure else 2)
+    first, *rest = answer.evidence
+    assert "military-technical cooperation" in first.text  # the chosen sentence leads
+    assert answer.answer.startswith(first.text)
+    for e in rest:  # each shown whole and cited
+        assert f"{e.text} [{e.n}]" in answer.answer and e.text != first.text

@@ -53,6 +53,11 @@ def complete(sentence: str) -> bool:
     return bool(_START.match(s) and _END.search(s)) and len(s.split()) >= 4
 
 
+def near_duplicate(a, b) -> bool:
+    """Whether two sentences say the same (their stored vectors' cosine)."""
+    return _cosine(a.vector, b.vector) > NEAR_DUPLICATE
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 

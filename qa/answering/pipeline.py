@@ -18,14 +18,14 @@ from ..retrieval import Hit, search
 from ..text import content_words
 from .abstention import MODEL_DECLINES, adds_to, amount_missing, unmentioned
 from .citations import cite_reply, flat, number, render, uncited
-from .extractive import broad, reading_order, to_read
+from .extractive import broad, complete, near_duplicate, reading_order, to_read
 from .generate import clean_reply, generate, pointer_model, writer_model
 from .grounding import is_grounded
 from .intent import QuestionKind, classify
 from .options import AskOptions
 from .records import NO_AMOUNT, Answer, AnswerFrom, Draft, Evidence, not_found
 from .safety import is_instruction
-from .selection import best_sentence
+from .selection import RUNNER_UP_BELOW, best_sentence, probability, ranked
 from .spans import answer_span, phrase_for
 from .writer import answer_from_passages
 
@@ -200,22 +200,27 @@ def _sentence_answer(best: Evidence, draft: Draft) -> Answer:
 def _factoid_answer(
     question: str, scored: list[Evidence], spec: LLMSpec, draft: Draft, chat_model
 ) -> Answer:
-    evidence = [best_sentence(question, scored)]
+    candidates_ = ranked(question, scored)
+    best = candidates_[0]
+    evidence = [best]
+    # Unsure of the sentence, show the runner-up after it (selection.RUNNER_UP_BELOW)
+    if probability(question, best) < RUNNER_UP_BELOW and len(candidates_) > 1:
+        second = candidates_[1]
+        if complete(second.text) and not near_duplicate(second, best):
+            evidence.append(second)
     number(evidence)
-    best = evidence[0]
     # A date, number, name or place the evidence holds unambiguously is highlighted in
     # it; the sentence stays the answer, as for the model's pointer below. Shown alone,
     # such a phrase was right 0.61 of the time on 2,000 training questions, its sentence
     # 0.75: "2" for "how many people came to Chopin's funeral?" (from "Piano Sonata No.
     # 2") reads as an answer; in its sentence it reads as the miss it is (bench/RESULTS.md).
+    shown = " ".join(f"{flat(e.text)} [{e.n}]" for e in evidence)
     span = answer_span(question, best.text)
     if span != best.text:
-        return draft.answer(
-            f"{flat(best.text)} [{best.n}]", [best], via=AnswerFrom.EVIDENCE, highlight=span
-        )
+        return draft.answer(shown, evidence, via=AnswerFrom.EVIDENCE, highlight=span)
     model = pointer_model(spec, chat_model)
     if model is None:  # no model to point at a phrase
-        return _sentence_answer(best, draft)
+        return draft.answer(shown, evidence, via=AnswerFrom.EVIDENCE)
 
     # The bundled model points at the answer in the evidence sentence rather than writes
     # it: its reply is mapped onto the phrase it names, which is highlighted in the
@@ -231,6 +236,4 @@ def _factoid_answer(
     reply, _ = cite_reply(reply, evidence)
     grounded = is_grounded(reply, evidence) and adds_to(reply, question)
     phrase = phrase_for(uncited(reply), question, best.text) if grounded else None
-    return draft.answer(
-        f"{flat(best.text)} [{best.n}]", [best], via=AnswerFrom.EVIDENCE, highlight=phrase
-    )
+    return draft.answer(shown, evidence, via=AnswerFrom.EVIDENCE, highlight=phrase)

@@ -14,6 +14,7 @@ similarity-plus-overlap order it replaces (the card gives the figures).
 from __future__ import annotations
 
 import json
+import math
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -75,3 +76,21 @@ def best_sentence(question: str, scored: list[Evidence]) -> Evidence:
     """Of the best `pool()` candidates of `scored` (best first), the one the model rates
     most likely to hold the answer; ties keep the first."""
     return max(scored[: pool()], key=lambda e: answer_score(question, e))
+
+
+# A factoid's runner-up sentence is shown after the chosen one when the chosen one's
+# probability is below this: on the training questions (bench/RESULTS.md) a sentence chosen
+# below it held the answer less than two times in three (0.2-0.3: 0.61, 0.3-0.4: 0.67;
+# above 0.4: 0.76 and up), and the runner-up held it for another 12-19% of them.
+RUNNER_UP_BELOW = 0.35
+
+
+def ranked(question: str, scored: list[Evidence]) -> list[Evidence]:
+    """The best `pool()` candidates of `scored`, most likely to hold the answer first
+    (ties keep their order: `best_sentence` is the first)."""
+    return sorted(scored[: pool()], key=lambda e: answer_score(question, e), reverse=True)
+
+
+def probability(question: str, e: Evidence) -> float:
+    """The model's probability that `e` holds the answer to `question`."""
+    return 1.0 / (1.0 + math.exp(-answer_score(question, e)))
