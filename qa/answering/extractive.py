@@ -102,11 +102,7 @@ def pick(
         n = word_count(c.text)
         if chosen and total + n > most:
             continue  # a shorter one may still fit
-        if (
-            chosen
-            and len(chosen) >= min_sentences
-            and max((_cosine(c.vector, p.vector) for p in chosen), default=0.0) > NEAR_DUPLICATE
-        ):
+        if chosen and len(chosen) >= min_sentences and any(near_duplicate(c, p) for p in chosen):
             continue  # says again what is picked
         chosen.append(c)
         covered |= stems(c.text) & asked
@@ -161,7 +157,7 @@ def broad(
         n = word_count(c.text)
         if total + n > most:
             continue  # a shorter one may still fit
-        if any(_cosine(c.vector, p.vector) > NEAR_DUPLICATE for p in chosen):
+        if any(near_duplicate(c, p) for p in chosen):
             continue
         chosen.append(c)
         total += n

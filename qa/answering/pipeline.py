@@ -97,8 +97,6 @@ def ask(
         raise UsageError("the question is empty")
     spec = LLMSpec.of(llm)
     options = options or AskOptions()
-    index.require_documents()
-    options.filters.require(index)
     intent = classify(question)
     if intent.kind == QuestionKind.DOCUMENT:
         from .summary import summarize_question

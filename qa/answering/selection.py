@@ -75,7 +75,7 @@ def answer_score(question: str, e: Evidence) -> float:
 def best_sentence(question: str, scored: list[Evidence]) -> Evidence:
     """Of the best `pool()` candidates of `scored` (best first), the one the model rates
     most likely to hold the answer; ties keep the first."""
-    return max(scored[: pool()], key=lambda e: answer_score(question, e))
+    return ranked(question, scored)[0]
 
 
 # A factoid's runner-up sentence is shown after the chosen one when the chosen one's
@@ -87,7 +87,7 @@ RUNNER_UP_BELOW = 0.35
 
 def ranked(question: str, scored: list[Evidence]) -> list[Evidence]:
     """The best `pool()` candidates of `scored`, most likely to hold the answer first
-    (ties keep their order: `best_sentence` is the first)."""
+    (ties keep their order)."""
     return sorted(scored[: pool()], key=lambda e: answer_score(question, e), reverse=True)
 
 

@@ -115,15 +115,20 @@ def question_kind(question: str) -> str | None:
 _DESIGNATION = re.compile(r"[^\W\d_][-‑]?$")
 
 
+def _in_name(sentence: str, start: int) -> bool:
+    """Whether the figure at `start` is part of a name ("S-400")."""
+    return _DESIGNATION.search(sentence, 0, start) is not None
+
+
 def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if kind == "date":
         spans = [m.span() for m in _DATE.finditer(sentence)]
-        spans = [(a, b) for a, b in spans if not _DESIGNATION.search(sentence, 0, a)]
+        spans = [(a, b) for a, b in spans if not _in_name(sentence, a)]
     elif kind == "number":
         for m in _NUMBER.finditer(sentence):
             start, end = m.span()
-            if m.group("figure") and _DESIGNATION.search(sentence, 0, start):
+            if m.group("figure") and _in_name(sentence, start):
                 continue
             unit = _UNIT.match(sentence, end)
             if unit and unit.group().strip().lower() not in STOPWORDS:
@@ -198,7 +203,7 @@ def _counted(q_stems: set[str], sentence: str) -> str | None:
     question counts, with it ("more than 600,000 assault rifles"), or None."""
     found = []
     for m in _NUMBER.finditer(sentence):
-        if m.group("figure") and _DESIGNATION.search(sentence, 0, m.start()):
+        if m.group("figure") and _in_name(sentence, m.start()):
             continue  # "MiG-29 jets"
         number = [w for w in re.findall(r"\w+", m.group()) if w.lower() not in STOPWORDS]
         if any(stem(w.lower()) in q_stems for w in number):

@@ -100,7 +100,7 @@ def summarize_question(
         except PathNotFound as exc:
             return Draft(question, spec, QuestionKind.DOCUMENT).abstain(str(exc).capitalize() + ".")
     else:
-        allowed = (filters or Filters()).paths(index)
+        allowed = (filters or Filters()).require(index)
         docs = [d for d in index.documents() if allowed is None or d.path in allowed]
         if len(docs) != 1:
             message = (
