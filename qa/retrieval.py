@@ -19,7 +19,7 @@ from .errors import DiskFull, NothingMatches, UsageError, warn
 from .index import Index, StoredChunk, embedding_settings
 from .ranker import Ranker
 from .reading.location import Location, cite
-from .text import content_words, folded, stems
+from .text import content_words, folded, stems, subject
 
 RETRIEVERS = ("hybrid", "dense", "lexical")
 FUSIONS = ("sentence", "rrf", "weighted")
@@ -127,6 +127,7 @@ def search(
     paths = (filters or Filters()).require(index)
     depth = depth or max(2 * k, 40)
 
+    query = subject(query)  # "tell me about X": X is what passages are scored against
     q_vec = embedder.embed_query(query)  # also scores sentences for the evidence
     try:
         dense = index.dense_query(q_vec, depth, paths) if retriever != "lexical" else []

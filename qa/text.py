@@ -106,3 +106,45 @@ def sentences(text: str) -> list[tuple[int, int]]:
         lead = len(chunk) - len(chunk.lstrip())
         out.append((s + lead, s + len(chunk.rstrip())))
     return out
+
+
+# How people ask rather than what they ask about: "tell me about the S-400", "what does the
+# article say about the Quad?", "walk me through how…". These words are in no passage, so
+# they only lower a question's similarity and word overlap with the sentences that answer
+# it ("tell me about the S-400" scored 0.58 against the sentence on its delivery, "S-400"
+# 0.82, and was declined). `subject` drops them for scoring; the question's kind is still
+# read from the whole question.
+_ASKING = re.compile(
+    r"^\s*(?:(?:please|so|ok(?:ay)?|hey|now|and)[\s,]+)*"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i'?d\s+like\s+(?:you\s+)?to\s+|"
+    r"i\s+(?:want|need)\s+(?:you\s+)?to\s+|let'?s\s+)?"
+    r"(?:tell\s+me(?:\s+(?:more|a\s+bit|a\s+little))?\s+about|tell\s+me(?=\s+(?:who|what|when|"
+    r"where|why|how|which|whether|if)\b)|tell\s+us\s+about|"
+    r"(?:know|learn|hear)\s+(?:more\s+)?about|talk\s+(?:me\s+)?about|"
+    r"explain(?:\s+to\s+me)?|describe|walk\s+me\s+through|take\s+me\s+through|"
+    r"give\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|the\s+|some\s+)?(?:short\s+|brief\s+|quick\s+|"
+    r"general\s+|rough\s+|high[\s-]level\s+)?(?:overview|rundown|run-down|summary|account|"
+    r"breakdown|explanation|description|picture|sense|idea|background)\s+(?:of|on|about)|"
+    r"what\s+(?:can|could)\s+you\s+tell\s+me\s+about|"
+    r"what\s+(?:does|do|did)\s+(?:the|this|that|my|our)\s+(?:\w+\s+)?(?:article|document|"
+    r"documents|doc|docs|text|file|files|paper|report|piece|notes?|sources?)\s+"
+    r"(?:say|said|tell\s+(?:me|us)|mention|report|write)\s+(?:about|on|regarding)|"
+    r"what\s+is\s+(?:known|said|written)\s+about)\s*[:,]?\s+",
+    re.IGNORECASE,
+)
+# A second sentence that only asks for the document's view: "…? What does the article say?"
+_ASKING_TAIL = re.compile(
+    r"(?<=[?.!])\s+(?:what|how)\s+(?:does|do)\s+(?:the|this)\s+\w+\s+(?:say|put\s+it)\s*[?.!]*\s*$"
+    r"|,?\s+(?:according\s+to|in|from)\s+(?:the|this|my|our)\s+(?:article|document|documents|"
+    r"text|file|files|report|paper|notes)\s*(?=[?.!]*\s*$)"
+    r"|,?\s+please\s*(?=[?.!]*\s*$)",
+    re.IGNORECASE,
+)
+
+
+def subject(question: str) -> str:
+    """The question without the words that only ask ("tell me about", "what does the
+    article say about", "…? What does the article say?"); the question itself when
+    nothing would be left."""
+    rest = _ASKING_TAIL.sub("", _ASKING.sub("", question, count=1)).strip()
+    return rest if len(content_words(rest)) >= 1 else question.strip()

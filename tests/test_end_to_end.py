@@ -91,6 +91,25 @@ def test_an_unrelated_question_is_abstained_on(seed_index):
     assert data["abstained"] and data["sources"] == []
 
 
+def test_a_request_is_answered_like_the_question_it_asks(seed_index):
+    # "tell me about X" and "what does the article say about X?" are scored by X: the
+    # asking words are in no passage (both were declined before).
+    for request, sentence in (
+        ("tell me about the S-400", "delivery of the first of the S-400"),
+        ("What does the article say about Lavrov?", "Sergey Lavrov made it clear"),
+    ):
+        result = CliRunner().invoke(
+            app, ["ask", request, "--index", str(seed_index), "--llm", "extractive", "--json"]
+        )
+        data = json.loads(result.stdout)
+        assert not data["abstained"] and sentence in data["answer"], data
+    result = CliRunner().invoke(
+        app,
+        ["ask", "tell me about the football world cup", "--index", str(seed_index), "--json"],
+    )
+    assert json.loads(result.stdout)["abstained"]
+
+
 @pytest.fixture(scope="module")
 def openai_server():
     """llama-cpp-python's OpenAI-compatible server with the bundled model, on loopback."""

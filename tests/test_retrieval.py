@@ -93,3 +93,39 @@ def test_a_demonym_matches_its_place_in_the_sentence_overlap(tmp_path, embedder)
     hit = search("who is the Russian president?", ix, embedder, 1)[0]
     best = max(hit.sentences, key=lambda m: m.overlap)
     assert best.overlap == pytest.approx(1.0)  # both "Russian" and "president" are there
+
+
+def test_the_words_that_only_ask_do_not_count_against_a_passage(tmp_path, embedder):
+    from qa.text import subject
+
+    assert subject("tell me about the S-400") == "the S-400"
+    assert subject("What does the article say about Lavrov?") == "Lavrov?"
+    assert subject("walk me through how the deal was made") == "how the deal was made"
+    assert subject("Can you tell me who signed it, please?") == "who signed it?"
+    assert (
+        subject("Could it have been predicted? What does the article say?")
+        == "Could it have been predicted?"
+    )
+    # A question that asks for its subject is left alone, and so is one with nothing else.
+    for question in ("who made the S-400?", "what did India and Russia agree?", "tell me about it"):
+        assert subject(question) == question
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "visit.txt").write_text(
+        "The first S-400 air defence systems were delivered to India. "
+        "The talks covered trade and energy."
+    )
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+
+    def best(question):
+        return max(search(question, ix, embedder, 1)[0].sentences, key=lambda m: m.similarity)
+
+    plain = best("S-400 air defence systems")
+    for asked in (
+        "tell me about the S-400 air defence systems",
+        "what does the article say about S-400 air defence systems?",
+    ):
+        m = best(asked)
+        assert m.overlap == pytest.approx(1.0) and m.similarity == pytest.approx(plain.similarity)
