@@ -50,6 +50,76 @@ def test_pronoun_follow_ups_keep_the_subject():
     assert "Mount" in q and "Etna" in q and q.startswith("when did it erupt")
 
 
+def _answered(question, sentence, highlight=None, abstained=False):
+    from qa.answering.records import Answer, AnswerFrom, Quoted
+
+    return Answer(
+        question=question,
+        answer=f"{sentence} [1]",
+        abstained=abstained,
+        grounded=True,
+        answer_from=AnswerFrom.EVIDENCE,
+        sources=[],
+        evidence=[Quoted(1, sentence, 1.0, 1.0, 1.0)],
+        llm="extractive",
+        highlight=highlight,
+    )
+
+
+PUTIN = (
+    "President Vladimir Putin made only his second trip outside Russia for the annual "
+    "summit with Prime Minister Narendra Modi."
+)
+
+
+@pytest.mark.parametrize(
+    "question,sentence,person",
+    [
+        ("who is the Russian president?", PUTIN, "Vladimir Putin"),
+        ("Who is the Indian prime minister?", PUTIN, "Narendra Modi"),
+        (
+            "who is Russia's foreign minister?",
+            "Russian foreign minister Sergey Lavrov made it clear that Russia didn’t agree.",
+            "Sergey Lavrov",
+        ),
+        (
+            "who did Putin meet in Geneva?",
+            "Mr Putin’s last foreign trip was to Geneva in June for a summit with United "
+            "States (US) President Joe Biden.",
+            "Joe Biden",
+        ),
+    ],
+)
+def test_a_who_answer_names_the_person_a_pronoun_then_means(question, sentence, person):
+    from qa.answering.conversation import named_person
+
+    assert named_person(_answered(question, sentence)) == person
+    assert rewrite_follow_up("where did he go in June?", question, person) == (
+        f"where did {person} go in June?"
+    )
+    assert rewrite_follow_up("what was his role?", question, person) == f"what was {person}'s role?"
+    assert rewrite_follow_up("what did they ask her?", question, person) == (
+        f"what did they ask {person}?"
+    )
+
+
+def test_a_chat_follows_the_person_it_is_about(tmp_path, docs, embedder):
+    from qa.answering.conversation import named_person
+
+    # Only an answered "who" question names the person; otherwise the subject words stay.
+    assert named_person(_answered("what did Putin sign?", PUTIN)) is None
+    assert named_person(_answered("who is the Russian president?", PUTIN, abstained=True)) is None
+    chat = Conversation(Index(tmp_path / "ix"), embedder, LLMSpec.parse("extractive"))
+    chat.turns.append(_answered("who is the Russian president?", PUTIN))
+    assert chat.standalone("where did he go in June?") == "where did Vladimir Putin go in June?"
+    # The next follow-up still means him: the rewritten question names one person.
+    chat.turns.append(_answered("where did he go in June?", "He went to Geneva."))
+    chat.turns[-1].standalone_question = "where did Vladimir Putin go in June?"
+    assert chat.standalone("who did he meet?") == "who did Vladimir Putin meet?"
+    chat.turns.append(_answered("what did India sign?", "India signed a deal."))
+    assert chat.standalone("when did they sign it?") == "when did they sign it (India)?"
+
+
 def test_standalone_questions_are_left_alone():
     assert not is_follow_up("What is the capital of Sicily?")
 

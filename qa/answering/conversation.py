@@ -67,11 +67,13 @@ class Conversation:
         """The follow-up rewritten with what it refers to, or the question unchanged."""
         if not self.turns or not is_follow_up(question):
             return question
-        previous = self.turns[-1].standalone_question or self.turns[-1].question
+        last = self.turns[-1]
+        previous = last.standalone_question or last.question
         rewritten = None
         if self.llm.capabilities.condenses or self.chat_model is not None:
             rewritten = self._condense_with_model(question)
-        return rewritten or rewrite_follow_up(question, previous)
+        person = named_person(last) or named_person_in(previous)
+        return rewritten or rewrite_follow_up(question, previous, person)
 
     def _condense_with_model(self, question: str) -> str | None:
         model = self.chat_model if self.chat_model is not None else make_chat_model(self.llm)
@@ -132,11 +134,14 @@ def is_follow_up(question: str) -> bool:
     return any(w in _PRONOUNS for w in ws) and len(content_words(question)) <= 3
 
 
-def rewrite_follow_up(question: str, previous: str) -> str:
+def rewrite_follow_up(question: str, previous: str, person: str | None = None) -> str:
     """Rewrite without a model: 'and what about trade?' after 'what did India and Russia
-    agree on defence?' becomes 'what did India and Russia agree on trade?', and 'why?'
-    'why did India and Russia agree on defence?'."""
+    agree on defence?' becomes 'what did India and Russia agree on trade?', 'why?'
+    'why did India and Russia agree on defence?', and 'where did he go?' after the
+    answer named `person` 'where did Vladimir Putin go?'."""
     prev = previous.strip().rstrip("?").strip()
+    if person and (replaced := _replace_person(question, person)):
+        return replaced
     if bare := _BARE_WH.match(question):  # "why?" after "what did they agree on X?"
         return f"{bare.group('wh').lower()} {_LEADING_WH.sub('', prev, count=1)}?"
     m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
@@ -168,3 +173,66 @@ def rewrite_follow_up(question: str, previous: str) -> str:
 
 def _bare(token: str) -> str:
     return re.sub(r"\W", "", token.lower())
+
+
+# "he", "his" in a follow-up: the person the conversation is about, when there is one.
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.I)
+# Words that stand before a person's name and are not part of it.
+_TITLES = frozenset(
+    """mr mrs ms dr sir dame lord lady president vice prime minister secretary chancellor
+    governor senator general king queen prince princess emperor empress pope saint st
+    professor judge justice chairman chairwoman chief ambassador premier""".split()
+)
+# A run of capitalised words ("President Vladimir Putin", "Mr Putin’s").
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w.-]*(?:['’]s)?(?:\s+[A-Z][\w.-]*(?:['’]s)?)*")
+_WHO = re.compile(r"^\s*(?:and\s+|so\s+)?(?:who|whom)\b", re.I)
+
+
+def _people(text: str, asked: set[str]) -> list[tuple[int, str]]:
+    """The names of people in `text` (two or more capitalised words after any titles),
+    each with how it is introduced: 2 by words of the question ("prime minister" for
+    "who is the prime minister?"), 1 by a title ("President"), 0 by neither."""
+    out = []
+    for m in _CAPITALISED_RUN.finditer(text):
+        run = [re.sub(r"['’]s$", "", w).rstrip(".") for w in m.group(0).split()]
+        before = {_bare(w) for w in text[: m.start()].split()[-2:]}
+        while run and _bare(run[0]) in _TITLES | asked | STOPWORDS:
+            before.add(_bare(run.pop(0)))
+        if len(run) >= 2 and not any(_bare(w) in asked | STOPWORDS for w in run):
+            out.append(
+                (2 if before & asked - STOPWORDS else 1 if before & _TITLES else 0, " ".join(run))
+            )
+    return out
+
+
+def named_person(answer: Answer) -> str | None:
+    """The person a "who" question's answer names: its highlight when that is a name,
+    else the name its first sentence introduces with the question's own words, or with a
+    title ("Prime Minister Narendra Modi" for "who is the Indian prime minister?")."""
+    if answer.abstained or not _WHO.match(answer.standalone_question or answer.question):
+        return None
+    asked = {_bare(w) for w in words(answer.standalone_question or answer.question)}
+    if answer.highlight and (found := _people(answer.highlight, asked)):
+        return found[0][1]
+    text = answer.evidence[0].text if answer.evidence else answer.answer
+    found = _people(text, asked)
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def named_person_in(question: str) -> str | None:
+    """The one person a question names ("where did Vladimir Putin go?"), if one."""
+    found = {name for _, name in _people(question, set())}
+    return found.pop() if len(found) == 1 else None
+
+
+def _replace_person(question: str, person: str) -> str | None:
+    """`question` with its first "he", "his"… replaced by `person`, or None."""
+    m = _PERSON_PRONOUN.search(question)
+    if not m:
+        return None
+    word = m.group(0).lower()
+    after = [_bare(w) for w in question[m.end() :].split()[:1]]
+    possessive = word in ("his", "hers") or (
+        word == "her" and after not in ([], [""]) and after[0] not in STOPWORDS
+    )
+    return question[: m.start()] + (f"{person}'s" if possessive else person) + question[m.end() :]
