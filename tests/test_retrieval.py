@@ -102,6 +102,8 @@ def test_the_words_that_only_ask_do_not_count_against_a_passage(tmp_path, embedd
     assert subject("What does the article say about Lavrov?") == "Lavrov?"
     assert subject("walk me through how the deal was made") == "how the deal was made"
     assert subject("Can you tell me who signed it, please?") == "who signed it?"
+    assert subject("what do you know about the Quad?") == "the Quad?"
+    assert subject("summarise what the article says about trade") == "trade"
     assert (
         subject("Could it have been predicted? What does the article say?")
         == "Could it have been predicted?"
