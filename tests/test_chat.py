@@ -120,6 +120,41 @@ def test_a_chat_follows_the_person_it_is_about(tmp_path, docs, embedder):
     assert chat.standalone("when did they sign it?") == "when did they sign it (India)?"
 
 
+def test_tell_me_more_continues_the_last_answer_without_repeating_it(tmp_path, docs, embedder):
+    from qa.answering.conversation import asks_for_more
+    from qa.answering.records import NOTHING_MORE
+
+    for more in (
+        "tell me more",
+        "Tell me more about that.",
+        "go on",
+        "more please",
+        "anything else?",
+    ):
+        assert asks_for_more(more)
+    for topic in ("tell me more about trade", "what more can India buy?", "more rifles?"):
+        assert not asks_for_more(topic)
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    chat = Conversation(ix, embedder, LLMSpec.parse("extractive"))
+    first = chat.ask("how many assault rifles will be made?")
+    seen = {e.text for e in first.evidence}
+    assert "600,000 assault rifles" in first.answer
+    more = chat.ask("tell me more")
+    assert more.standalone_question == "how many assault rifles will be made?"
+    assert not more.abstained and not seen & {e.text for e in more.evidence}
+    # It goes on from the passage the answer came from: the rest of the summit article.
+    assert "fertilisers" in more.answer
+    seen |= {e.text for e in more.evidence}
+    turns = 0
+    while not (more := chat.ask("go on")).abstained:
+        assert not seen & {e.text for e in more.evidence}
+        seen |= {e.text for e in more.evidence}
+        turns += 1
+        assert turns < 10
+    assert more.answer == NOTHING_MORE
+
+
 def test_standalone_questions_are_left_alone():
     assert not is_follow_up("What is the capital of Sicily?")
 

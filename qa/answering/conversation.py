@@ -94,8 +94,19 @@ class Conversation:
         return out
 
     def ask(self, question: str, on_token=None) -> Answer:
-        query = self.standalone(question)
         last = next((t for t in reversed(self.turns) if t.sources), None)
+        shown: set[str] = set()
+        if last is not None and asks_for_more(question):
+            # "tell me more": the last question answered again from what was not shown
+            # yet (across several "more"s in a row).
+            # After "who is X?", more about the person it named.
+            query = named_person(last) or last.standalone_question or last.question
+            for turn in reversed(self.turns):
+                shown.update(e.text for e in turn.evidence)
+                if (turn.standalone_question or turn.question) != query:
+                    break
+        else:
+            query = self.standalone(question)
         answer = ask(
             query,
             self.index,
@@ -105,6 +116,7 @@ class Conversation:
             chat_model=self.chat_model,
             on_token=on_token,
             document=last.sources[0].path if last else None,  # "summarise the article"
+            exclude=shown,
         )
         answer.question = question
         answer.standalone_question = query
@@ -121,6 +133,22 @@ _LEADING_WH = re.compile(
     r"\b\s*",
     re.I,
 )
+
+
+# "tell me more", "go on", "anything else?", "more details please": the last answer, continued.
+_MORE = re.compile(
+    r"^\s*(?:(?:and|so|ok(?:ay)?|please|can\s+you|could\s+you)[\s,]+)*"
+    r"(?:tell\s+me\s+more|say\s+more|more|go\s+on|continue|keep\s+going|elaborate|"
+    r"expand(?:\s+on\s+(?:that|this|it))?|anything\s+else|what\s+else|more\s+details?)"
+    r"(?:\s+(?:about|on)\s+(?:that|this|it|those|these|them))?"
+    r"(?:\s+(?:is\s+there|does\s+it\s+say|please))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_more(question: str) -> bool:
+    """A follow-up that asks to continue the last answer ("tell me more", "go on")."""
+    return _MORE.match(question) is not None
 
 
 def is_follow_up(question: str) -> bool:

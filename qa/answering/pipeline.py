@@ -5,7 +5,7 @@ writes its own, checked sentence by sentence (`writer`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from langchain_core.embeddings import Embeddings
 
@@ -18,12 +18,21 @@ from ..retrieval import Hit, search
 from ..text import content_words
 from .abstention import MODEL_DECLINES, adds_to, amount_missing, unmentioned
 from .citations import cite_reply, flat, number, render, uncited
-from .extractive import broad, complete, near_duplicate, reading_order, to_read
+from .extractive import BROAD_DROP, broad, complete, near_duplicate, reading_order, to_read
 from .generate import clean_reply, generate, pointer_model, writer_model
 from .grounding import is_grounded
 from .intent import QuestionKind, classify
 from .options import AskOptions
-from .records import NO_AMOUNT, Answer, AnswerFrom, Draft, Evidence, not_found
+from .records import (
+    NO_AMOUNT,
+    NOT_FOUND,
+    NOTHING_MORE,
+    Answer,
+    AnswerFrom,
+    Draft,
+    Evidence,
+    not_found,
+)
 from .safety import is_instruction
 from .selection import RUNNER_UP_BELOW, best_sentence, probability, ranked
 from .spans import answer_span, phrase_for
@@ -83,6 +92,7 @@ def ask(
     on_token: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     document: str | None = None,
+    exclude: Collection[str] = (),
 ) -> Answer:
     """Answer `question` from the index, citing the passages used.
 
@@ -91,7 +101,9 @@ def ask(
     it, a request about a whole document a summary of that document (the one it names,
     else `document`: in a chat, the one the last answer came from). `chat_model`
     overrides the model `llm` names (tests pass a fake one). Filters that leave no
-    document raise NothingMatches rather than answer "not found"."""
+    document raise NothingMatches rather than answer "not found". `exclude`: sentences
+    already shown ("tell me more" in a chat): the question is answered as a broad one
+    from the rest (`_not_shown`)."""
     question = question.strip()
     if not question:
         raise UsageError("the question is empty")
@@ -114,7 +126,7 @@ def ask(
     draft = Draft(question, spec, intent.kind)
     ranker = default_ranker() if options.rerank else None
     draft.ranker = ranker.name if ranker else None
-    broad_question = intent.kind == QuestionKind.BROAD
+    broad_question = intent.kind == QuestionKind.BROAD or bool(exclude)  # more: the context
     hits = search(
         question,
         index,
@@ -129,8 +141,10 @@ def ask(
     scored = candidates(question, hits)
     draft.lap("select")
     floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_question else 0.0)
+    lead = next((e.hit.id for e in scored if e.text in exclude), None) if exclude else None
+    scored, floor = _not_shown(scored, exclude, floor)
     if not scored or scored[0].score < floor:
-        return draft.abstain()
+        return draft.abstain(NOTHING_MORE if exclude else NOT_FOUND)
     mentions = lambda phrase: index.mentions(phrase, options.filters.paths(index))  # noqa: E731
     sources = sorted({h.path for h in hits})
     missing = unmentioned(
@@ -148,16 +162,31 @@ def ask(
     model = writer_model(spec, chat_model)
     if model is not None:
         if broad_question:
-            fallback = lambda: _broad_answer(scored, hits, question, draft, intent.as_list, ranker)  # noqa: E731
+            fallback = lambda: _broad_answer(  # noqa: E731
+                scored, hits, question, draft, intent.as_list, ranker, lead
+            )
         else:
             fallback = lambda: _sentence_answer(best_sentence(question, scored), draft)  # noqa: E731
+        if exclude:  # "tell me more": the passages that still have something to say
+            hits = [h for h in hits if any(e.hit is h for e in scored)] or hits
         shown = hits if broad_question else hits[: options.k]
         return answer_from_passages(
             question, shown, scored, model, draft, on_token=on_token, fallback=fallback
         )
     if broad_question:
-        return _broad_answer(scored, hits, question, draft, intent.as_list, ranker)
+        return _broad_answer(scored, hits, question, draft, intent.as_list, ranker, lead)
     return _factoid_answer(question, scored, spec, draft, chat_model)
+
+
+def _not_shown(
+    scored: list[Evidence], exclude: Collection[str], floor: float
+) -> tuple[list[Evidence], float]:
+    """The candidates not among `exclude` (shown already), and the threshold for them:
+    as a broad answer's other passages, down to BROAD_DROP below the best there was."""
+    if not exclude or not scored:
+        return scored, floor
+    rest = [e for e in scored if e.text not in exclude]
+    return rest, min(floor, scored[0].score - BROAD_DROP)
 
 
 def _broad_answer(
@@ -167,21 +196,23 @@ def _broad_answer(
     draft: Draft,
     as_list: bool,
     ranker: Ranker | None = None,
+    lead: str | None = None,
 ) -> Answer:
     """Several sentences that together cover the question, cited: passages by relevance,
     sentences in each in the document's order. The relevance model reads the best
     candidates (with or without --rerank, which is about the passages' order), and what
-    it rates weighs in on which are chosen."""
+    it rates weighs in on which are chosen. `lead`: the passage to start from (the best
+    by default; "tell me more": the one the last answer came from, continued)."""
     ranker = ranker or default_ranker()
     read = to_read(scored)
     for e, p in zip(read, ranker.score(question, [e.text for e in read])):
         e.relevance = p
     draft.ranker = ranker.name
     draft.lap("relevance")
-    chosen = broad(scored, hits[0].id, question)
+    chosen = broad(scored, lead or hits[0].id, question)
     if not chosen:  # nothing complete enough to show: the best sentence as it is
         chosen = scored[:1]
-    rank: dict[str, int] = {}
+    rank: dict[str, int] = {lead: -1} if lead else {}
     for e in scored:  # best first: a passage ranks by its best sentence
         rank.setdefault(e.hit.id, len(rank))
     chosen = reading_order(chosen, rank)

@@ -26,6 +26,7 @@ def not_found(term: str, anywhere: bool = True) -> str:
 
 # The answer when the passages about a thing give no price, cost or other sum for it.
 NO_AMOUNT = "I couldn't find an amount of money for that in the indexed documents."
+NOTHING_MORE = "The indexed documents say nothing more about that."
 
 
 class AnswerFrom(StrEnum):

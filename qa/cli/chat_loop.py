@@ -11,7 +11,8 @@ from rich.markup import escape
 from ..terminal import clean
 from .show import AnswerStream, err, focus_of, out, print_answer, print_sources
 
-CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?").
+CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?",
+"why?", "where did he go?"); "tell me more" goes on from where the last answer stopped.
   /sources  show the sources of the last answer
   /reset    forget the conversation
   /help     this text
