@@ -51,6 +51,8 @@ FACTOID, BROAD, DOCUMENT = QuestionKind.FACTOID, QuestionKind.BROAD, QuestionKin
         ("what caused the Apollo 1 fire?", BROAD),
         ("give me a quick rundown of what came out of the summit", BROAD),
         ("tell me about the S-400 deal", BROAD),
+        ("what do you know about the Quad?", BROAD),
+        ("I'd like to know more about the summit", BROAD),
         ("Summarise what the text says about discipline in schools.", BROAD),
         ("What's the article's overall verdict on the ties?", BROAD),
         # requests about a whole document

@@ -64,6 +64,8 @@ _BROAD_START = re.compile(
     r"(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|should|would|will|has|have|had)\b|"
     r"describe|explain|list|name\s+(?:the|all|some)|enumerate|compare|contrast|summari[sz]e|"
     r"sum\s+up|outline|discuss|tell\s+me\s+(?:about|what|how|why)|walk\s+me\s+through|"
+    r"what\s+do\s+you\s+know\s+about|talk\s+(?:me\s+)?about|"
+    r"i(?:\s+(?:want|need)|'?d\s+like|\s+would\s+like)\s+to\s+(?:know|learn|hear)\s+(?:more\s+)?about|"
     r"give\s+(?:me\s+)?(?:a\s+|an\s+)?(?:short\s+|brief\s+|quick\s+)?"
     r"(?:overview|rundown|summary|history|account|list|breakdown|sense|idea|picture)|"
     r"what\s+(?:are|were)\s+the\s+(?:main|key|major|different|various)|"
