@@ -36,6 +36,34 @@ def test_a_topic_replaces_only_what_follows_a_preposition(previous, expected):
     assert rewrite_follow_up("and what about trade?", previous) == expected
 
 
+@pytest.mark.parametrize(
+    "follow_up,previous,expected",
+    [
+        # "its", "their": the previous question's subject, asked about
+        ("what about its history?", "tell me about Plymouth", "tell me about Plymouth's history?"),
+        (
+            "what about their differences?",
+            "what did India and Russia agree on defence?",
+            "tell me about India and Russia's differences?",
+        ),
+        (
+            "and its economy?",
+            "summarise the article about Montana",
+            "tell me about Montana's economy?",
+        ),
+        # the subject stays when it was the topic replaced
+        ("and the navy?", "tell me about Plymouth", "tell me about the navy (Plymouth)?"),
+        ("and trade?", "summarise the article about Montana", "what about trade (Montana)?"),
+        # a rewritten follow-up passes its subject on
+        ("when did he die?", "where was he born (Chopin)?", "when did he die (Chopin)?"),
+        ("how much did it cost?", "who designed it (iPod)?", "how much did it cost (iPod)?"),
+    ],
+)
+def test_follow_ups_keep_what_the_conversation_is_about(follow_up, previous, expected):
+    assert is_follow_up(follow_up)
+    assert rewrite_follow_up(follow_up, previous) == expected
+
+
 def test_a_question_word_alone_asks_it_of_the_previous_question():
     assert is_follow_up("why?") and is_follow_up("and when?")
     previous = "what did India and Russia agree on defence?"

@@ -165,38 +165,64 @@ def is_follow_up(question: str) -> bool:
 def rewrite_follow_up(question: str, previous: str, person: str | None = None) -> str:
     """Rewrite without a model: 'and what about trade?' after 'what did India and Russia
     agree on defence?' becomes 'what did India and Russia agree on trade?', 'why?'
-    'why did India and Russia agree on defence?', and 'where did he go?' after the
-    answer named `person` 'where did Vladimir Putin go?'."""
+    'why did India and Russia agree on defence?', 'where did he go?' after the answer
+    named `person` 'where did Vladimir Putin go?', and 'what about its history?' after
+    'tell me about Plymouth' 'tell me about Plymouth's history?'."""
     prev = previous.strip().rstrip("?").strip()
     if person and (replaced := _replace_person(question, person)):
         return replaced
+    # A previous follow-up carries its subject in brackets: "where was he born (Chopin)?"
+    carried = re.match(r"^(?P<q>.*?)\s*\((?P<s>[^()]+)\)$", prev)
+    if carried:
+        prev = carried.group("q")
     if bare := _BARE_WH.match(question):  # "why?" after "what did they agree on X?"
         return f"{bare.group('wh').lower()} {_LEADING_WH.sub('', prev, count=1)}?"
+    subject = list(
+        dict.fromkeys((carried.group("s").split() if carried else []) + _names(prev.split()[1:]))
+    )
     m = _WHAT_ABOUT.match(question) or _AND_TOPIC.match(question)
-    subject = [w for w in prev.split() if w[:1].isupper() and _bare(w) not in STOPWORDS]
     if m:
         topic = m.group("topic").strip().rstrip("?")
+        if subject and _POSSESSIVE.search(topic):  # "what about its history?": the subject's
+            whose = f"{' and '.join(subject)}'s"
+            return f"tell me about {_POSSESSIVE.sub(whose, topic, count=1)}?"
         tokens = prev.split()
         # Replace the previous question's trailing topic: its last content words after a
         # preposition ("agree on | defence", "the outcomes of | the summit"). Without one
         # there is no topic slot: "how many rifles will be made?" + "and trade?" is not
-        # "how many rifles will be trade?".
+        # "how many rifles will be trade?"; nor after a request about a whole document.
         end = len(tokens)
         start = end
         while start > 0 and _bare(tokens[start - 1]) not in STOPWORDS and start > end - 3:
             start -= 1
         while start > 0 and _bare(tokens[start - 1]) in _DETERMINERS:
             start -= 1
-        if start < end and start >= 3 and _bare(tokens[start - 1]) in _PREPOSITIONS:
-            return " ".join(tokens[:start] + [topic]) + "?"
-        return (
-            f"what about {topic}"
-            + (f" ({' '.join(dict.fromkeys(subject))})" if subject else "")
-            + "?"
-        )
+        slot = start < end and start >= 3 and _bare(tokens[start - 1]) in _PREPOSITIONS
+        if slot and not _SUMMARY.match(prev):
+            # Names in the replaced words stay: "tell me about Plymouth" + "and the navy?"
+            kept = [n for n in _names(tokens[start:]) if n.lower() not in topic.lower()]
+            return (
+                " ".join(tokens[:start] + [topic]) + (f" ({' '.join(kept)})" if kept else "") + "?"
+            )
+        rest = [n for n in subject if n.lower() not in topic.lower()]
+        return f"what about {topic}" + (f" ({' '.join(rest)})" if rest else "") + "?"
     # Pronouns: keep the question and add the previous question's subject words.
-    extra = " ".join(dict.fromkeys(subject or content_words(prev)))
+    extra = " ".join(subject or dict.fromkeys(content_words(prev)))
     return f"{question.strip().rstrip('?')} ({extra})?"
+
+
+_POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.I)
+_SUMMARY = re.compile(r"^\s*(?:summari[sz]e|sum\s+up|give\s+me\s+a\s+summary)\b", re.I)
+
+
+def _names(tokens: list[str]) -> list[str]:
+    """The capitalised words among `tokens`, less stop words and brackets."""
+    out = []
+    for t in tokens:
+        w = re.sub(r"(?:['’]s)?[^\w-]*$", "", t.strip("(\"'“‘"))
+        if w[:1].isupper() and _bare(w) not in STOPWORDS:
+            out.append(w)
+    return out
 
 
 def _bare(token: str) -> str:
