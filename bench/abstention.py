@@ -53,7 +53,7 @@ def index(embedder) -> Index:
 def decide(question: str, idx: Index, embedder) -> tuple[bool, bool]:
     """(declined before the money check, declined by it), as `ask` decides."""
     broad = classify(question).kind == QuestionKind.BROAD
-    hits = search(question, idx, embedder, BROAD_K if broad else DEFAULT_K, spread=not broad)
+    hits = search(question, idx, embedder, BROAD_K if broad else DEFAULT_K, spread=False)
     scored = candidates(question, hits)
     floor = AskOptions().min_score - (BROAD_MIN_SCORE_OFFSET if broad else 0.0)
     before = not scored or scored[0].score < floor

@@ -58,7 +58,7 @@ def observe(question: str, index, embedder) -> dict:
     """How `ask` sees the question: its kind, its best sentence's score, and whether a
     check other than the score declines it."""
     broad = classify(question).kind == QuestionKind.BROAD
-    hits = search(question, index, embedder, BROAD_K if broad else DEFAULT_K, spread=not broad)
+    hits = search(question, index, embedder, BROAD_K if broad else DEFAULT_K, spread=False)
     scored = candidates(question, hits)
     best = scored[0].score if scored else 0.0
     other = ask(question, index, embedder, "extractive", AskOptions(min_score=0.0)).abstained

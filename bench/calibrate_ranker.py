@@ -70,7 +70,7 @@ def best_relevance(
         index,
         embedder,
         BROAD_K if broad else DEFAULT_K,
-        spread=not broad,
+        spread=False,
         ranker=ranker,
     )
     scored = candidates(question, hits)

@@ -172,3 +172,21 @@ def test_a_factoid_shows_the_runner_up_sentence_only_when_unsure(
     assert answer.answer.startswith(first.text)
     for e in rest:  # each shown whole and cited
         assert f"{e.text} [{e.n}]" in answer.answer and e.text != first.text
+
+
+def test_a_factoid_reads_a_second_passage_of_the_best_document(tmp_path, embedder):
+    # The answer is in the document's second passage; four other documents' passages
+    # rank next. One passage a document (as `qa search` lists them) left it out.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    feared = " ".join(
+        f"Chopin feared to die, said friend {i} of Chopin, who feared it too." for i in range(12)
+    )
+    city = " ".join(f"The city had {i} bridges and many boats on its river." for i in range(8))
+    (docs / "chopin.txt").write_text(f"{feared}\n\nChopin died in 1849. {city}\n")
+    for name in ("Liszt", "Schumann", "Brahms", "Verdi"):
+        (docs / f"{name.lower()}.txt").write_text(f"{name} died in a city far from home.\n")
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    answer = ask("when did Chopin die?", ix, embedder, "extractive")
+    assert answer.answer.startswith("Chopin died in 1849.") and answer.highlight == "1849"
