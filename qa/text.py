@@ -127,9 +127,9 @@ _ASKING = re.compile(
     r"breakdown|explanation|description|picture|sense|idea|background)\s+(?:of|on|about)|"
     r"what\s+(?:can|could)\s+you\s+tell\s+me\s+about|what\s+do\s+you\s+know\s+about|"
     r"do\s+you\s+know\s+(?:anything\s+)?about|"
-    r"(?:summari[sz]e|sum\s+up)\s+what\s+(?:the|this|my|our)\s+(?:\w+\s+)?(?:article|document|"
+    r"(?:summari[sz]e|sum\s+up)\s+what\s+(?:the|this|my|our)\s+(?:(?P<of>[\w-]+)\s+)?(?:article|document|"
     r"documents|text|file|files|paper|report|notes?|sources?)\s+(?:says?|said)\s+(?:about|on)|"
-    r"what\s+(?:does|do|did)\s+(?:the|this|that|my|our)\s+(?:\w+\s+)?(?:article|document|"
+    r"what\s+(?:does|do|did)\s+(?:the|this|that|my|our)\s+(?:(?P<on>[\w-]+)\s+)?(?:article|document|"
     r"documents|doc|docs|text|file|files|paper|report|piece|notes?|sources?)\s+"
     r"(?:say|said|tell\s+(?:me|us)|mention|report|write)\s+(?:about|on|regarding)|"
     r"what\s+is\s+(?:known|said|written)\s+about)\s*[:,]?\s+",
@@ -149,5 +149,10 @@ def subject(question: str) -> str:
     """The question without the words that only ask ("tell me about", "what does the
     article say about", "…? What does the article say?"); the question itself when
     nothing would be left."""
-    rest = _ASKING_TAIL.sub("", _ASKING.sub("", question, count=1)).strip()
+    asking = _ASKING.match(question)
+    rest = _ASKING_TAIL.sub("", question[asking.end() :] if asking else question).strip()
+    # "the Warsaw document": the word before the document's name says what it is about
+    named = asking and (asking.group("of") or asking.group("on"))
+    if named and named[:1].isupper():
+        rest = f"{named} {rest}"
     return rest if len(content_words(rest)) >= 1 else question.strip()

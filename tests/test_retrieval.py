@@ -104,6 +104,10 @@ def test_the_words_that_only_ask_do_not_count_against_a_passage(tmp_path, embedd
     assert subject("Can you tell me who signed it, please?") == "who signed it?"
     assert subject("what do you know about the Quad?") == "the Quad?"
     assert subject("summarise what the article says about trade") == "trade"
+    # The name before the document's kind says what it is about: it stays.
+    assert subject("what does the Warsaw document say about its economy?") == (
+        "Warsaw its economy?"
+    )
     assert (
         subject("Could it have been predicted? What does the article say?")
         == "Could it have been predicted?"
