@@ -168,6 +168,7 @@ def test_tell_me_more_continues_the_last_answer_without_repeating_it(tmp_path, d
     first = chat.ask("how many assault rifles will be made?")
     seen = {e.text for e in first.evidence}
     assert "600,000 assault rifles" in first.answer
+    assert chat.standalone("tell me more") == "how many assault rifles will be made?"  # shown
     more = chat.ask("tell me more")
     assert more.standalone_question == "how many assault rifles will be made?"
     assert not more.abstained and not seen & {e.text for e in more.evidence}

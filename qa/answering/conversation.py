@@ -63,8 +63,16 @@ class Conversation:
     def reset(self) -> None:
         self.turns.clear()
 
+    def _last_answered(self) -> Answer | None:
+        return next((t for t in reversed(self.turns) if t.sources), None)
+
     def standalone(self, question: str) -> str:
-        """The follow-up rewritten with what it refers to, or the question unchanged."""
+        """The follow-up rewritten with what it refers to, or the question unchanged;
+        after "tell me more", the last question again (after "who is X?", X)."""
+        last_answered = self._last_answered()
+        if last_answered is not None and asks_for_more(question):
+            last = last_answered
+            return named_person(last) or last.standalone_question or last.question
         if not self.turns or not is_follow_up(question):
             return question
         last = self.turns[-1]
@@ -94,19 +102,16 @@ class Conversation:
         return out
 
     def ask(self, question: str, on_token=None) -> Answer:
-        last = next((t for t in reversed(self.turns) if t.sources), None)
+        last = self._last_answered()
+        query = self.standalone(question)
         shown: set[str] = set()
         if last is not None and asks_for_more(question):
-            # "tell me more": the last question answered again from what was not shown
-            # yet (across several "more"s in a row).
-            # After "who is X?", more about the person it named.
-            query = named_person(last) or last.standalone_question or last.question
+            # What was shown for this question so far (several "more"s in a row), and
+            # for the question it continues: the answer goes on from the rest.
             for turn in reversed(self.turns):
                 shown.update(e.text for e in turn.evidence)
                 if (turn.standalone_question or turn.question) != query:
                     break
-        else:
-            query = self.standalone(question)
         answer = ask(
             query,
             self.index,
