@@ -114,6 +114,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
 # it ("tell me about the S-400" scored 0.58 against the sentence on its delivery, "S-400"
 # 0.82, and was declined). `subject` drops them for scoring; the question's kind is still
 # read from the whole question.
+_DOCUMENT = (
+    r"(?:article|document|documents|doc|docs|text|file|files|paper|report|piece|notes?|sources?)"
+)
 _ASKING = re.compile(
     r"^\s*(?:(?:please|so|ok(?:ay)?|hey|now|and)[\s,]+)*"
     r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i'?d\s+like\s+(?:you\s+)?to\s+|"
@@ -127,10 +130,9 @@ _ASKING = re.compile(
     r"breakdown|explanation|description|picture|sense|idea|background)\s+(?:of|on|about)|"
     r"what\s+(?:can|could)\s+you\s+tell\s+me\s+about|what\s+do\s+you\s+know\s+about|"
     r"do\s+you\s+know\s+(?:anything\s+)?about|"
-    r"(?:summari[sz]e|sum\s+up)\s+what\s+(?:the|this|my|our)\s+(?:(?P<of>[\w-]+)\s+)?(?:article|document|"
-    r"documents|text|file|files|paper|report|notes?|sources?)\s+(?:says?|said)\s+(?:about|on)|"
-    r"what\s+(?:does|do|did)\s+(?:the|this|that|my|our)\s+(?:(?P<on>[\w-]+)\s+)?(?:article|document|"
-    r"documents|doc|docs|text|file|files|paper|report|piece|notes?|sources?)\s+"
+    rf"(?:summari[sz]e|sum\s+up)\s+what\s+(?:the|this|my|our)\s+(?:(?P<of>[\w-]+)\s+)?{_DOCUMENT}"
+    r"\s+(?:says?|said)\s+(?:about|on)|"
+    rf"what\s+(?:does|do|did)\s+(?:the|this|that|my|our)\s+(?:(?P<on>[\w-]+)\s+)?{_DOCUMENT}\s+"
     r"(?:say|said|tell\s+(?:me|us)|mention|report|write)\s+(?:about|on|regarding)|"
     r"what\s+is\s+(?:known|said|written)\s+about)\s*[:,]?\s+",
     re.IGNORECASE,
@@ -138,8 +140,7 @@ _ASKING = re.compile(
 # A second sentence that only asks for the document's view: "…? What does the article say?"
 _ASKING_TAIL = re.compile(
     r"(?<=[?.!])\s+(?:what|how)\s+(?:does|do)\s+(?:the|this)\s+\w+\s+(?:say|put\s+it)\s*[?.!]*\s*$"
-    r"|,?\s+(?:according\s+to|in|from)\s+(?:the|this|my|our)\s+(?:article|document|documents|"
-    r"text|file|files|report|paper|notes)\s*(?=[?.!]*\s*$)"
+    rf"|,?\s+(?:according\s+to|in|from)\s+(?:the|this|my|our)\s+{_DOCUMENT}\s*(?=[?.!]*\s*$)"
     r"|,?\s+please\s*(?=[?.!]*\s*$)",
     re.IGNORECASE,
 )

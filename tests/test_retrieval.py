@@ -76,20 +76,28 @@ def test_langchain_retriever_returns_documents_with_metadata(index, embedder):
     assert "Etna" in docs[0].page_content and "text" not in docs[0].metadata
 
 
+def _one_document(tmp_path, embedder, text: str) -> Index:
+    """An index of one document holding `text`."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "visit.txt").write_text(text)
+    ix = Index(tmp_path / "ix")
+    ingest([docs], ix, embedder)
+    return ix
+
+
 def test_a_demonym_matches_its_place_in_the_sentence_overlap(tmp_path, embedder):
     from qa.text import folded, stems
 
     assert folded(stems("the Russian and American presidents")) == folded(
         stems("Russia and America's presidents")
     )
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "visit.txt").write_text(
+    ix = _one_document(
+        tmp_path,
+        embedder,
         "President Vladimir Putin made his second trip outside Russia this year. "
-        "The talks covered trade and energy."
+        "The talks covered trade and energy.",
     )
-    ix = Index(tmp_path / "ix")
-    ingest([docs], ix, embedder)
     hit = search("who is the Russian president?", ix, embedder, 1)[0]
     best = max(hit.sentences, key=lambda m: m.overlap)
     assert best.overlap == pytest.approx(1.0)  # both "Russian" and "president" are there
@@ -116,14 +124,12 @@ def test_the_words_that_only_ask_do_not_count_against_a_passage(tmp_path, embedd
     for question in ("who made the S-400?", "what did India and Russia agree?", "tell me about it"):
         assert subject(question) == question
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "visit.txt").write_text(
+    ix = _one_document(
+        tmp_path,
+        embedder,
         "The first S-400 air defence systems were delivered to India. "
-        "The talks covered trade and energy."
+        "The talks covered trade and energy.",
     )
-    ix = Index(tmp_path / "ix")
-    ingest([docs], ix, embedder)
 
     def best(question):
         return max(search(question, ix, embedder, 1)[0].sentences, key=lambda m: m.similarity)

@@ -69,10 +69,9 @@ class Conversation:
     def standalone(self, question: str) -> str:
         """The follow-up rewritten with what it refers to, or the question unchanged;
         after "tell me more", the last question again (after "who is X?", X)."""
-        last_answered = self._last_answered()
-        if last_answered is not None and asks_for_more(question):
-            last = last_answered
-            return named_person(last) or last.standalone_question or last.question
+        answered = self._last_answered()
+        if answered is not None and asks_for_more(question):
+            return named_person(answered) or answered.standalone_question or answered.question
         if not self.turns or not is_follow_up(question):
             return question
         last = self.turns[-1]

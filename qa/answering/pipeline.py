@@ -146,8 +146,7 @@ def ask(
     scored = candidates(question, hits)
     draft.lap("select")
     floor = options.min_score - (BROAD_MIN_SCORE_OFFSET if broad_question else 0.0)
-    lead = next((e.hit.id for e in scored if e.text in exclude), None) if exclude else None
-    scored, floor = _not_shown(scored, exclude, floor)
+    scored, floor, lead = _not_shown(scored, exclude, floor)
     if not scored or scored[0].score < floor:
         return draft.abstain(NOTHING_MORE if exclude else NOT_FOUND)
     mentions = lambda phrase: index.mentions(phrase, options.filters.paths(index))  # noqa: E731
@@ -185,13 +184,15 @@ def ask(
 
 def _not_shown(
     scored: list[Evidence], exclude: Collection[str], floor: float
-) -> tuple[list[Evidence], float]:
-    """The candidates not among `exclude` (shown already), and the threshold for them:
-    as a broad answer's other passages, down to BROAD_DROP below the best there was."""
+) -> tuple[list[Evidence], float, str | None]:
+    """The candidates not among `exclude` (shown already); the threshold for them, as a
+    broad answer's other passages, down to BROAD_DROP below the best there was; and the
+    passage to go on from, the best shown one's (None when nothing was shown)."""
     if not exclude or not scored:
-        return scored, floor
+        return scored, floor, None
     rest = [e for e in scored if e.text not in exclude]
-    return rest, min(floor, scored[0].score - BROAD_DROP)
+    lead = next((e.hit.id for e in scored if e.text in exclude), None)
+    return rest, min(floor, scored[0].score - BROAD_DROP), lead
 
 
 def _broad_answer(

@@ -9,7 +9,7 @@ import sys
 from rich.markup import escape
 
 from ..terminal import clean
-from .show import AnswerStream, err, focus_of, out, print_answer, print_sources
+from .show import AnswerStream, err, out, print_answer, print_sources
 
 CHAT_HELP = """Ask a question, or follow up on the last answer ("and what about trade?",
 "why?", "where did he go?"); "tell me more" goes on from where the last answer stopped.
@@ -108,7 +108,7 @@ def _command(command: str, conversation) -> bool:
     elif command == "/sources":
         last = conversation.turns[-1] if conversation.turns else None
         if last is not None and last.sources:
-            print_sources(last.sources, focus_of(last))
+            print_sources(last.sources, last.highlight)
         else:
             err.print("no sources yet")
     elif command == "/help":

@@ -205,7 +205,7 @@ def print_answer(answer, streamed: bool = False) -> None:
         out.print("[bold]Sources[/bold]")
         # An answer made of the documents' own sentences already shows what each source
         # says; the quotes are for a model's words (and for /sources in chat)
-        print_sources(answer.sources, focus_of(answer), quotes=answer.answer_from == "model")
+        print_sources(answer.sources, answer.highlight, quotes=answer.answer_from == "model")
 
 
 def _highlighted(text: str, phrase: str | None):
@@ -231,10 +231,6 @@ def excerpt(quote: str, focus: str | None = None, width: int = 160) -> str:
     begin = quote.rfind(" ", 0, begin) + 1 if begin > 0 else 0
     lead = "… " if begin else ""
     return lead + textwrap.shorten(quote[begin:], width=width - len(lead), placeholder=" …")
-
-
-def focus_of(answer) -> str | None:
-    return answer.highlight
 
 
 def print_sources(sources, focus: str | None = None, quotes: bool = True) -> None:
